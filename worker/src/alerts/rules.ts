@@ -1,0 +1,182 @@
+import type { Aggregation, AlertRule, Comparator, Severity } from "../db/alerts-schema";
+import { parseSeriesKey } from "../metrics/catalog";
+
+/** The special metric of host-down rules: missed sampling intervals since the last sample. */
+export const HOST_DOWN = "host.down";
+
+/** A rule as the REST API reads and writes it. */
+export interface RuleSpec {
+  name: string;
+  metric: string;
+  aggregation: Aggregation;
+  windowS: number;
+  comparator: Comparator;
+  threshold: number;
+  clearThreshold: number;
+  forS: number;
+  severity: Severity;
+  repeatS: number;
+  enabled: boolean;
+  hostMatch: string;
+  labelMatch: Record<string, string>;
+}
+
+/** A stored rule as the REST API returns it. */
+export interface RuleView extends RuleSpec {
+  id: string;
+  builtin: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Whether `metric` is something a rule can watch: a series key, a `name:*` pattern or `host.down`. */
+export function isRuleMetric(metric: string): boolean {
+  return metric === HOST_DOWN || parseSeriesKey(metric) !== undefined;
+}
+
+/** What is wrong with a complete rule (beyond field types), naming the field; undefined when fine. */
+export function ruleProblem(r: RuleSpec): { path: string; message: string } | undefined {
+  if (!isRuleMetric(r.metric)) {
+    return { path: "metric", message: `unknown metric "${r.metric}"; see docs/API.md for series keys` };
+  }
+  const upper = r.comparator === ">" || r.comparator === ">=";
+  if (r.metric === HOST_DOWN) {
+    if (!upper) return { path: "comparator", message: "host.down rules compare with > or >=" };
+    if (r.threshold < 1)
+      return { path: "threshold", message: "host.down threshold is missed intervals, at least 1" };
+  }
+  if (upper ? r.clearThreshold > r.threshold : r.clearThreshold < r.threshold) {
+    return {
+      path: "clearThreshold",
+      message: `must be on the clear side of threshold (${upper ? "<=" : ">="} ${r.threshold})`,
+    };
+  }
+  if (r.repeatS !== 0 && r.repeatS < 60) {
+    return { path: "repeatS", message: "repeat interval is 0 (never) or at least 60 s" };
+  }
+  return undefined;
+}
+
+/** Row -> API view. */
+export function ruleView(row: AlertRule): RuleView {
+  return {
+    id: row.id,
+    name: row.name,
+    metric: row.metric,
+    aggregation: row.aggregation,
+    windowS: row.windowS,
+    comparator: row.comparator,
+    threshold: row.threshold,
+    clearThreshold: row.clearThreshold,
+    forS: row.forS,
+    severity: row.severity,
+    repeatS: row.repeatS,
+    enabled: row.enabled,
+    hostMatch: row.hostMatch,
+    labelMatch: parseLabels(row.labelMatch),
+    builtin: row.builtin,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** API spec -> row columns. */
+export function ruleColumns(spec: RuleSpec) {
+  return { ...spec, labelMatch: JSON.stringify(spec.labelMatch) };
+}
+
+/** Parses a stored `Record<string, string>` defensively: a bad row matches nothing rather than crashing a run. */
+export function parseLabels(json: string): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!v || typeof v !== "object" || Array.isArray(v)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+const BUILTINS: (RuleSpec & { builtin: string })[] = [
+  {
+    builtin: "host-down",
+    name: "Host down",
+    metric: HOST_DOWN,
+    aggregation: "last",
+    windowS: 60,
+    comparator: ">=",
+    threshold: 3,
+    clearThreshold: 3,
+    forS: 0,
+    severity: "critical",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+  },
+  {
+    builtin: "cpu",
+    name: "CPU above 90 %",
+    metric: "cpu",
+    aggregation: "avg",
+    windowS: 60,
+    comparator: ">",
+    threshold: 90,
+    clearThreshold: 80,
+    forS: 300,
+    severity: "warning",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+  },
+  {
+    builtin: "mem",
+    name: "Memory above 90 %",
+    metric: "mem",
+    aggregation: "avg",
+    windowS: 60,
+    comparator: ">",
+    threshold: 90,
+    clearThreshold: 85,
+    forS: 300,
+    severity: "warning",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+  },
+  {
+    builtin: "disk",
+    name: "Disk above 90 %",
+    metric: "disk:*",
+    aggregation: "avg",
+    windowS: 60,
+    comparator: ">",
+    threshold: 90,
+    clearThreshold: 85,
+    forS: 300,
+    severity: "warning",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+  },
+];
+
+/**
+ * The rules every fleet starts with (editable like any other): host down
+ * (no sample for 3 intervals), CPU, memory and disk (per mount) above 90 %
+ * for 5 minutes.
+ */
+export function builtinRules(fleetId: string, now = Date.now()): AlertRule[] {
+  return BUILTINS.map((b) => ({
+    ...ruleColumns(b),
+    id: `rule_${b.builtin}_${crypto.randomUUID().slice(0, 8)}`,
+    fleetId,
+    builtin: b.builtin,
+    createdAt: now,
+    updatedAt: now,
+  }));
+}

@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import { apiBodyLimit } from "./http/body-limit";
+import { csrfGuard } from "./http/csrf";
+import { onError } from "./http/errors";
+import { securityHeaders } from "./http/security-headers";
+import { alertRoutes } from "./routes/alerts";
+import { channelRoutes } from "./routes/channels";
+import { fleetRoutes } from "./routes/fleets";
+import { healthRoutes } from "./routes/health";
+import { hostRoutes } from "./routes/hosts";
+import { ingestRoutes } from "./routes/ingest";
+import { liveRoutes } from "./routes/live";
+import { metricsRoutes } from "./routes/metrics";
+import { ruleRoutes } from "./routes/rules";
+import { seriesRoutes } from "./routes/series";
+import { sessionRoutes } from "./routes/session";
+import { silenceRoutes } from "./routes/silences";
+import { tokenRoutes } from "./routes/tokens";
+import { usageRoutes } from "./routes/usage";
+
+/** The Worker's HTTP surface. Its type feeds the dashboard's typed client. */
+export const app = new Hono<{ Bindings: Env }>()
+  .use(securityHeaders)
+  .use("/api/*", apiBodyLimit, csrfGuard)
+  .route("/", healthRoutes)
+  .route("/", ingestRoutes)
+  .route("/", sessionRoutes)
+  .route("/", hostRoutes)
+  .route("/", liveRoutes)
+  .route("/", seriesRoutes)
+  .route("/", usageRoutes)
+  .route("/", tokenRoutes)
+  .route("/", fleetRoutes)
+  .route("/", metricsRoutes)
+  .route("/", ruleRoutes)
+  .route("/", channelRoutes)
+  .route("/", silenceRoutes)
+  .route("/", alertRoutes)
+  .notFound((c) => c.json({ error: "not_found", message: "no such route" }, 404))
+  .onError(onError);
+
+export type AppType = typeof app;

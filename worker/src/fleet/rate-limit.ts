@@ -1,0 +1,67 @@
+/**
+ * A token bucket: `capacity` units at most, refilled at `perSecond`. Lets a
+ * replaying agent burst while one broken agent cannot starve the fleet.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly capacity: number,
+    readonly perSecond: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.last = now;
+  }
+
+  /** Takes `n` units if available; false (and takes nothing) otherwise. */
+  take(n: number, now: number): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (n > this.tokens) return false;
+    this.tokens -= n;
+    return true;
+  }
+}
+
+/** Ingest limits per host and per agent token (samples). */
+export const INGEST_LIMITS = {
+  /** A day-long outage at 5 s replays ~17k samples; allow it in one go. */
+  hostBurst: 20_000,
+  hostPerSecond: 20,
+  tokenBurst: 200_000,
+  tokenPerSecond: 2_000,
+} as const;
+
+/** Buckets keyed by host and by token, created on first use. */
+export class IngestLimiter {
+  private readonly hosts = new Map<string, TokenBucket>();
+  private readonly tokens = new Map<string, TokenBucket>();
+
+  constructor(private readonly limits: typeof INGEST_LIMITS = INGEST_LIMITS) {}
+
+  /** Returns undefined when admitted, else which limit refused. */
+  admit(hostId: string, tokenId: string, n: number, now: number): "host" | "token" | undefined {
+    const h = this.bucket(this.hosts, hostId, this.limits.hostBurst, this.limits.hostPerSecond, now);
+    const t = this.bucket(this.tokens, tokenId, this.limits.tokenBurst, this.limits.tokenPerSecond, now);
+    if (!t.take(n, now)) return "token";
+    if (!h.take(n, now)) return "host";
+    return undefined;
+  }
+
+  private bucket(
+    map: Map<string, TokenBucket>,
+    key: string,
+    cap: number,
+    rate: number,
+    now: number,
+  ): TokenBucket {
+    let b = map.get(key);
+    if (!b) {
+      b = new TokenBucket(cap, rate, now);
+      map.set(key, b);
+    }
+    return b;
+  }
+}

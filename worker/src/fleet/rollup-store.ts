@@ -1,0 +1,249 @@
+import { and, eq, gte, inArray, lte } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { rollups1h, rollups1m } from "../db/schema";
+import type { RawWindow } from "./raw-window";
+import {
+  bucketStart,
+  combine,
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  type RollupPoint,
+  rollupRaw,
+  upsertPoint,
+} from "./rollup";
+import type { Sql, Usage } from "./usage";
+
+/** An hour is rolled up this long after it ends, so in-flight samples make it in. */
+export const ROLLUP_GRACE_MS = 2 * MINUTE_MS;
+/** D1 allows 100 bound parameters per statement. */
+const PARAM_CHUNK = 90;
+
+/**
+ * Tracks which (host, hour) pairs have samples not yet rolled up into D1,
+ * and writes their 1m rows (one per host per hour) and 1h rows (one per host
+ * per day). The set lives in DO SQLite so an eviction loses nothing; late
+ * samples for an hour already written mark it again and it is rewritten.
+ */
+export class RollupStore {
+  /** host -> hour starts pending; `true` once the pair is persisted. */
+  private readonly dirty = new Map<string, Map<number, boolean>>();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly raw: RawWindow,
+    private readonly usage: Usage,
+  ) {}
+
+  static migrate(sql: Sql): void {
+    sql.exec(`CREATE TABLE IF NOT EXISTS rollup_pending (
+      host_id TEXT NOT NULL,
+      hour INTEGER NOT NULL,
+      PRIMARY KEY (host_id, hour)
+    ) WITHOUT ROWID`);
+  }
+
+  load(): void {
+    for (const r of this.sql.exec<{ host_id: string; hour: number }>(
+      "SELECT host_id, hour FROM rollup_pending",
+    )) {
+      this.hostHours(r.host_id).set(r.hour, true);
+    }
+  }
+
+  /** Notes that a sample at `t` landed for a host. */
+  mark(hostId: string, t: number): void {
+    const hours = this.hostHours(hostId);
+    const hour = bucketStart(t, HOUR_MS);
+    if (!hours.has(hour)) hours.set(hour, false);
+  }
+
+  /** Persists newly marked pairs (called inside the DO's periodic commit). */
+  persist(): void {
+    for (const [host, hours] of this.dirty) {
+      for (const [hour, saved] of hours) {
+        if (saved) continue;
+        this.sql.exec("INSERT OR IGNORE INTO rollup_pending (host_id, hour) VALUES (?, ?)", host, hour);
+        hours.set(hour, true);
+      }
+    }
+  }
+
+  /** Hours of a host whose data is not (or not fully) in D1 yet. */
+  pendingHours(hostId: string): number[] {
+    return [...(this.dirty.get(hostId)?.keys() ?? [])];
+  }
+
+  /** Whether any closed hour waits to be written. */
+  hasDue(now: number): boolean {
+    for (const hours of this.dirty.values())
+      for (const h of hours.keys()) if (h + HOUR_MS + ROLLUP_GRACE_MS <= now) return true;
+    return false;
+  }
+
+  /** Earliest time a pending hour becomes due. */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const hours of this.dirty.values()) {
+      for (const h of hours.keys()) {
+        const due = h + HOUR_MS + ROLLUP_GRACE_MS;
+        next = next === undefined ? due : Math.min(next, due);
+      }
+    }
+    return next;
+  }
+
+  forget(hostId: string): void {
+    this.dirty.delete(hostId);
+    this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ?", hostId);
+  }
+
+  /**
+   * Writes every closed pending hour to D1: its 1m row, and its point in the
+   * day's 1h row. Returns the number of (host, hour) pairs written. A D1
+   * failure leaves the pairs pending for the next alarm.
+   */
+  async flush(db: DrizzleD1Database, fleetId: string, now: number): Promise<number> {
+    const due: { host: string; hour: number }[] = [];
+    for (const [host, hours] of this.dirty) {
+      for (const hour of hours.keys()) if (hour + HOUR_MS + ROLLUP_GRACE_MS <= now) due.push({ host, hour });
+    }
+    if (due.length === 0) return 0;
+
+    const minutes = new Map<string, RollupPoint[]>();
+    for (const d of due) {
+      minutes.set(
+        `${d.host}|${d.hour}`,
+        rollupRaw(this.raw.range(d.host, d.hour, d.hour + HOUR_MS - 1), MINUTE_MS),
+      );
+    }
+    const days = await this.readDays(db, fleetId, due);
+
+    const writes = [];
+    for (const d of due) {
+      const points = minutes.get(`${d.host}|${d.hour}`) ?? [];
+      if (points.length === 0) continue;
+      writes.push(
+        db
+          .insert(rollups1m)
+          .values({ fleetId, hostId: d.host, start: d.hour, points: JSON.stringify(points) })
+          .onConflictDoUpdate({
+            target: [rollups1m.fleetId, rollups1m.hostId, rollups1m.start],
+            set: { points: JSON.stringify(points) },
+          }),
+      );
+      const [hourPoint] = combine(points, HOUR_MS);
+      if (!hourPoint) continue;
+      const day = bucketStart(d.hour, DAY_MS);
+      const key = `${d.host}|${day}`;
+      days.set(key, upsertPoint(days.get(key) ?? [], hourPoint));
+    }
+    for (const [key, points] of days) {
+      const [host, day] = key.split("|") as [string, string];
+      writes.push(
+        db
+          .insert(rollups1h)
+          .values({ fleetId, hostId: host, start: Number(day), points: JSON.stringify(points) })
+          .onConflictDoUpdate({
+            target: [rollups1h.fleetId, rollups1h.hostId, rollups1h.start],
+            set: { points: JSON.stringify(points) },
+          }),
+      );
+    }
+    for (let i = 0; i < writes.length; i += 50) {
+      const chunk = writes.slice(i, i + 50);
+      const [first, ...rest] = chunk;
+      if (first) await db.batch([first, ...rest]);
+      this.usage.d1RowsWritten += chunk.length;
+    }
+    for (const d of due) {
+      this.dirty.get(d.host)?.delete(d.hour);
+      this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ? AND hour = ?", d.host, d.hour);
+    }
+    return due.length;
+  }
+
+  private async readDays(
+    db: DrizzleD1Database,
+    fleetId: string,
+    due: { host: string; hour: number }[],
+  ): Promise<Map<string, RollupPoint[]>> {
+    const byDay = new Map<number, Set<string>>();
+    for (const d of due) {
+      const day = bucketStart(d.hour, DAY_MS);
+      const hosts = byDay.get(day) ?? new Set();
+      hosts.add(d.host);
+      byDay.set(day, hosts);
+    }
+    const out = new Map<string, RollupPoint[]>();
+    for (const [day, hostSet] of byDay) {
+      const hosts = [...hostSet];
+      for (let i = 0; i < hosts.length; i += PARAM_CHUNK) {
+        const rows = await db
+          .select()
+          .from(rollups1h)
+          .where(
+            and(
+              eq(rollups1h.fleetId, fleetId),
+              eq(rollups1h.start, day),
+              inArray(rollups1h.hostId, hosts.slice(i, i + PARAM_CHUNK)),
+            ),
+          );
+        this.usage.d1RowsRead += rows.length;
+        for (const r of rows) out.set(`${r.hostId}|${day}`, JSON.parse(r.points) as RollupPoint[]);
+      }
+    }
+    return out;
+  }
+
+  private hostHours(hostId: string): Map<number, boolean> {
+    let h = this.dirty.get(hostId);
+    if (!h) {
+      h = new Map();
+      this.dirty.set(hostId, h);
+    }
+    return h;
+  }
+}
+
+/** Reads packed rollup rows of one host overlapping [from, to]. */
+export async function readRollups(
+  db: DrizzleD1Database,
+  table: "1m" | "1h",
+  fleetId: string,
+  hostId: string,
+  from: number,
+  to: number,
+): Promise<RollupPoint[]> {
+  const t = table === "1m" ? rollups1m : rollups1h;
+  const span = table === "1m" ? HOUR_MS : DAY_MS;
+  const rows = await db
+    .select({ points: t.points })
+    .from(t)
+    .where(
+      and(
+        eq(t.fleetId, fleetId),
+        eq(t.hostId, hostId),
+        gte(t.start, bucketStart(from, span)),
+        lte(t.start, to),
+      ),
+    );
+  const out: RollupPoint[] = [];
+  for (const r of rows)
+    for (const p of JSON.parse(r.points) as RollupPoint[]) if (p.t >= from && p.t <= to) out.push(p);
+  return out;
+}
+
+/** Deletes rollup rows older than the retention of each tier. Returns rows deleted. */
+export async function pruneRollups(
+  db: DrizzleD1Database,
+  before1m: number,
+  before1h: number,
+): Promise<number> {
+  const [a, b] = await db.batch([
+    // A row goes once all of its span is past retention.
+    db.delete(rollups1m).where(lte(rollups1m.start, before1m - HOUR_MS)),
+    db.delete(rollups1h).where(lte(rollups1h.start, before1h - DAY_MS)),
+  ]);
+  return (a.meta.changes ?? 0) + (b.meta.changes ?? 0);
+}

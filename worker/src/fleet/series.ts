@@ -1,0 +1,88 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { SeriesPoint, SeriesResult, Tier } from "../metrics/types";
+import type { RawWindow } from "./raw-window";
+import { bucketStart, combine, DAY_MS, HOUR_MS, MINUTE_MS, type RollupPoint, rollupRaw } from "./rollup";
+import { readRollups } from "./rollup-store";
+
+/** History tiers and how long each is kept (defaults; see docs/API.md). */
+export const RETENTION: Record<Tier, number> = { raw: DAY_MS, "1m": 30 * DAY_MS, "1h": 2 * 365 * DAY_MS };
+
+/** Aim for about this many points per chart when no step is given. */
+const TARGET_POINTS = 720;
+const TIER_STEP_MS: Record<Tier, number> = { raw: 5_000, "1m": MINUTE_MS, "1h": HOUR_MS };
+
+/**
+ * Picks the finest tier that holds the whole range at a sensible density:
+ * raw for up to 6 h within the raw window, 1m for up to 8 days within its
+ * retention, 1h beyond.
+ */
+export function pickTier(from: number, to: number, now: number): Tier {
+  const span = to - from;
+  if (span <= 6 * HOUR_MS && from >= now - RETENTION.raw) return "raw";
+  if (span <= 8 * DAY_MS && from >= now - RETENTION["1m"]) return "1m";
+  return "1h";
+}
+
+/** The display step: the requested one, never finer than the tier, else ~720 points. */
+export function pickStepMs(tier: Tier, from: number, to: number, stepS?: number): number {
+  const base = TIER_STEP_MS[tier];
+  const wanted = stepS !== undefined ? stepS * 1000 : Math.ceil((to - from) / TARGET_POINTS);
+  return Math.max(base, Math.ceil(wanted / base) * base);
+}
+
+function project(points: RollupPoint[], metric: string): SeriesPoint[] {
+  const out: SeriesPoint[] = [];
+  for (const p of points) {
+    const a = p.v[metric];
+    if (a) out.push({ t: p.t, min: a[0], avg: a[1], max: a[2], last: a[3] });
+  }
+  return out;
+}
+
+/** What a series query needs from the fleet DO. */
+export interface SeriesSource {
+  raw: RawWindow;
+  db: DrizzleD1Database;
+  fleetId: string;
+  /** Hours whose samples are not yet (fully) in D1. */
+  pendingHours(hostId: string): number[];
+}
+
+/**
+ * A host's series over [from, to]: raw from the DO's window, rollups from
+ * D1 plus the DO's hours not yet written there (recent or late data), so
+ * the newest points are never missing.
+ */
+export async function querySeries(
+  src: SeriesSource,
+  hostId: string,
+  metric: string,
+  from: number,
+  to: number,
+  now: number,
+  stepS?: number,
+): Promise<SeriesResult> {
+  const tier = pickTier(from, to, now);
+  const stepMs = pickStepMs(tier, from, to, stepS);
+  let points: RollupPoint[];
+  if (tier === "raw") {
+    points = rollupRaw(src.raw.range(hostId, from, to), stepMs);
+  } else {
+    const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to);
+    // Hours still pending in the DO replace whatever D1 holds for them.
+    const pending = src
+      .pendingHours(hostId)
+      .filter((h) => h + HOUR_MS > from && h <= to && h >= now - RETENTION.raw);
+    const fresh: RollupPoint[] = [];
+    for (const h of pending) {
+      fresh.push(
+        ...rollupRaw(src.raw.range(hostId, Math.max(h, from), Math.min(h + HOUR_MS - 1, to)), MINUTE_MS),
+      );
+    }
+    const pendingSet = new Set(pending);
+    const kept = stored.filter((p) => !pendingSet.has(bucketStart(p.t, HOUR_MS)));
+    // Minute points of pending hours combine with stored hour points alike.
+    points = combine([...kept, ...fresh], stepMs);
+  }
+  return { metric, tier, stepS: stepMs / 1000, points: project(points, metric) };
+}

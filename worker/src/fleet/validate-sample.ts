@@ -1,0 +1,198 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Sample } from "@fleetwatch/proto/sample_pb";
+import type { Metrics } from "../metrics/types";
+
+/** Hard limits on one sample. Anything beyond is a broken or hostile agent. */
+export const SAMPLE_LIMITS = {
+  futureMs: 5 * 60_000,
+  /**
+   * Oldest sample accepted (replay after an outage). One hour less than the
+   * 24 h raw window, so every hour a late sample touches is still whole in
+   * the raw window when its rollup is rewritten.
+   */
+  maxAgeMs: 23 * 3600_000,
+  maxCores: 1024,
+  maxFilesystems: 256,
+  maxInterfaces: 256,
+  maxTemperatures: 128,
+  maxTopProcesses: 20,
+  maxNameLength: 256,
+  maxPathLength: 1024,
+} as const;
+
+/** A sample that passed validation, in the hub's JSON form. */
+export interface ValidSample {
+  seq: number;
+  timeMs: number;
+  metrics: Metrics;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+class Invalid extends Error {}
+
+function fail(field: string, why: string): never {
+  throw new Invalid(`${field} ${why}`);
+}
+
+function finite(field: string, v: number): number {
+  if (!Number.isFinite(v)) fail(field, "must be a finite number");
+  return v;
+}
+
+function nonNegative(field: string, v: number): number {
+  if (finite(field, v) < 0) fail(field, "must not be negative");
+  return v;
+}
+
+function percent(field: string, v: number): number {
+  if (finite(field, v) < 0 || v > 100) fail(field, "must be a percentage in 0..100");
+  return v;
+}
+
+function optPercent(field: string, v: number | undefined): number | undefined {
+  return v === undefined ? undefined : percent(field, v);
+}
+
+function bytes(field: string, v: bigint): number {
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) fail(field, "is out of range");
+  return Number(v);
+}
+
+function name(field: string, v: string, max: number = SAMPLE_LIMITS.maxNameLength): string {
+  if (v.length === 0) fail(field, "must not be empty");
+  if (v.length > max) fail(field, `must be at most ${max} characters`);
+  if (CONTROL.test(v)) fail(field, "must not contain control characters");
+  return v;
+}
+
+function list<T>(field: string, items: T[], max: number): T[] {
+  if (items.length > max) fail(field, `has ${items.length} entries; at most ${max} are accepted`);
+  return items;
+}
+
+/**
+ * Checks one sample against the wire rules (DESIGN.md "Limits and validation")
+ * and converts it to the hub's JSON form. Throws `invalid_argument` naming
+ * the first bad field; nothing of a bad sample is stored.
+ */
+export function validateSample(s: Sample, now: number): ValidSample {
+  try {
+    return convert(s, now);
+  } catch (e) {
+    if (e instanceof Invalid) {
+      throw new ConnectError(`sample seq ${s.seq}: ${e.message}`, Code.InvalidArgument);
+    }
+    throw e;
+  }
+}
+
+function convert(s: Sample, now: number): ValidSample {
+  if (s.seq < 1n || s.seq > BigInt(Number.MAX_SAFE_INTEGER)) fail("seq", "must be a positive integer");
+  if (s.timeMs <= 0n || s.timeMs > BigInt(Number.MAX_SAFE_INTEGER)) fail("time_ms", "is out of range");
+  const timeMs = Number(s.timeMs);
+  if (timeMs > now + SAMPLE_LIMITS.futureMs) fail("time_ms", "is more than 5 minutes in the future");
+  if (timeMs < now - SAMPLE_LIMITS.maxAgeMs) fail("time_ms", "is older than the 23 h replay window");
+
+  const m: Metrics = {};
+  if (s.cpu) {
+    const c = s.cpu;
+    m.cpu = {
+      totalPct: percent("cpu.total_pct", c.totalPct),
+      perCorePct: list("cpu.per_core_pct", c.perCorePct, SAMPLE_LIMITS.maxCores).map((v, i) =>
+        percent(`cpu.per_core_pct[${i}]`, v),
+      ),
+    };
+    const user = optPercent("cpu.user_pct", c.userPct);
+    const system = optPercent("cpu.system_pct", c.systemPct);
+    const iowait = optPercent("cpu.iowait_pct", c.iowaitPct);
+    const steal = optPercent("cpu.steal_pct", c.stealPct);
+    if (user !== undefined) m.cpu.userPct = user;
+    if (system !== undefined) m.cpu.systemPct = system;
+    if (iowait !== undefined) m.cpu.iowaitPct = iowait;
+    if (steal !== undefined) m.cpu.stealPct = steal;
+  }
+  if (s.load) {
+    m.load = {
+      load1: nonNegative("load.load1", s.load.load1),
+      load5: nonNegative("load.load5", s.load.load5),
+      load15: nonNegative("load.load15", s.load.load15),
+    };
+  }
+  if (s.memory) {
+    const mem = s.memory;
+    m.memory = {
+      totalBytes: bytes("memory.total_bytes", mem.totalBytes),
+      usedBytes: bytes("memory.used_bytes", mem.usedBytes),
+      availableBytes: bytes("memory.available_bytes", mem.availableBytes),
+    };
+    if (m.memory.availableBytes > m.memory.totalBytes) fail("memory.available_bytes", "exceeds total_bytes");
+    if (m.memory.usedBytes > m.memory.totalBytes) fail("memory.used_bytes", "exceeds total_bytes");
+    if (mem.cachedBytes !== undefined) m.memory.cachedBytes = bytes("memory.cached_bytes", mem.cachedBytes);
+  }
+  if (s.swap) {
+    m.swap = {
+      totalBytes: bytes("swap.total_bytes", s.swap.totalBytes),
+      usedBytes: bytes("swap.used_bytes", s.swap.usedBytes),
+    };
+    // The swap percentage is used / total: more used than total is no percentage.
+    if (m.swap.usedBytes > m.swap.totalBytes) fail("swap.used_bytes", "exceeds total_bytes");
+  }
+  if (s.filesystems.length > 0) {
+    m.filesystems = list("filesystems", s.filesystems, SAMPLE_LIMITS.maxFilesystems).map((f, i) => {
+      const size = bytes(`filesystems[${i}].size_bytes`, f.sizeBytes);
+      const used = bytes(`filesystems[${i}].used_bytes`, f.usedBytes);
+      if (used > size) fail(`filesystems[${i}].used_bytes`, "exceeds size_bytes");
+      return {
+        mount: name(`filesystems[${i}].mount`, f.mount, SAMPLE_LIMITS.maxPathLength),
+        fsType: f.fsType === "" ? "" : name(`filesystems[${i}].fs_type`, f.fsType),
+        device:
+          f.device === "" ? "" : name(`filesystems[${i}].device`, f.device, SAMPLE_LIMITS.maxPathLength),
+        sizeBytes: size,
+        usedBytes: used,
+      };
+    });
+  }
+  if (s.diskIo) {
+    m.diskIo = {
+      readBytesPerS: nonNegative("disk_io.read_bytes_per_s", s.diskIo.readBytesPerS),
+      writeBytesPerS: nonNegative("disk_io.write_bytes_per_s", s.diskIo.writeBytesPerS),
+    };
+  }
+  if (s.net.length > 0) {
+    m.net = list("net", s.net, SAMPLE_LIMITS.maxInterfaces).map((n, i) => ({
+      name: name(`net[${i}].name`, n.name),
+      rxBytesPerS: nonNegative(`net[${i}].rx_bytes_per_s`, n.rxBytesPerS),
+      txBytesPerS: nonNegative(`net[${i}].tx_bytes_per_s`, n.txBytesPerS),
+    }));
+  }
+  if (s.processes) {
+    const p = s.processes;
+    const proc = (field: string) => (x: (typeof p.topCpu)[number], i: number) => ({
+      pid: x.pid,
+      name: name(`${field}[${i}].name`, x.name),
+      cpuPct: nonNegative(`${field}[${i}].cpu_pct`, x.cpuPct),
+      memoryBytes: bytes(`${field}[${i}].memory_bytes`, x.memoryBytes),
+    });
+    m.processes = {
+      total: p.total,
+      running: p.running,
+      topCpu: list("processes.top_cpu", p.topCpu, SAMPLE_LIMITS.maxTopProcesses).map(
+        proc("processes.top_cpu"),
+      ),
+      topMemory: list("processes.top_memory", p.topMemory, SAMPLE_LIMITS.maxTopProcesses).map(
+        proc("processes.top_memory"),
+      ),
+    };
+  }
+  if (s.temperatures.length > 0) {
+    m.temperatures = list("temperatures", s.temperatures, SAMPLE_LIMITS.maxTemperatures).map((t, i) => {
+      const c = finite(`temperatures[${i}].celsius`, t.celsius);
+      if (c < -273.15 || c > 1000) fail(`temperatures[${i}].celsius`, "is not a plausible temperature");
+      return { sensor: name(`temperatures[${i}].sensor`, t.sensor), celsius: c };
+    });
+  }
+  if (s.uptimeS !== undefined) m.uptimeS = nonNegative("uptime_s", s.uptimeS);
+  return { seq: Number(s.seq), timeMs, metrics: m };
+}

@@ -1,0 +1,157 @@
+/**
+ * JSON shapes of host metrics as the hub stores, serves and broadcasts them.
+ * They are the protobuf `Sample` normalised to plain numbers (64-bit
+ * integers become `number`: byte counts and sequence numbers stay far below
+ * 2^53). The dashboard imports these types; never re-declare them.
+ */
+
+export interface CpuMetrics {
+  totalPct: number;
+  userPct?: number;
+  systemPct?: number;
+  iowaitPct?: number;
+  stealPct?: number;
+  perCorePct: number[];
+}
+
+export interface LoadMetrics {
+  load1: number;
+  load5: number;
+  load15: number;
+}
+
+export interface MemoryMetrics {
+  totalBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  cachedBytes?: number;
+}
+
+export interface SwapMetrics {
+  totalBytes: number;
+  usedBytes: number;
+}
+
+export interface FilesystemMetrics {
+  mount: string;
+  fsType: string;
+  device: string;
+  sizeBytes: number;
+  usedBytes: number;
+}
+
+export interface DiskIoMetrics {
+  readBytesPerS: number;
+  writeBytesPerS: number;
+}
+
+export interface NetInterfaceMetrics {
+  name: string;
+  rxBytesPerS: number;
+  txBytesPerS: number;
+}
+
+export interface ProcessMetrics {
+  pid: number;
+  name: string;
+  cpuPct: number;
+  memoryBytes: number;
+}
+
+export interface ProcessesMetrics {
+  total: number;
+  running: number;
+  topCpu: ProcessMetrics[];
+  topMemory: ProcessMetrics[];
+}
+
+export interface TemperatureMetrics {
+  sensor: string;
+  celsius: number;
+}
+
+/** The merged metric state of a host: every group the host ever reported, latest value each. */
+export interface Metrics {
+  cpu?: CpuMetrics;
+  load?: LoadMetrics;
+  memory?: MemoryMetrics;
+  swap?: SwapMetrics;
+  filesystems?: FilesystemMetrics[];
+  diskIo?: DiskIoMetrics;
+  net?: NetInterfaceMetrics[];
+  processes?: ProcessesMetrics;
+  temperatures?: TemperatureMetrics[];
+  uptimeS?: number;
+}
+
+/** Static facts about a host, from the agent's `Hello`. */
+export interface HostInfoView {
+  hostname: string;
+  machineId: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  agentVersion: string;
+  labels: Record<string, string>;
+  intervalS: number;
+}
+
+/**
+ * online: a sample arrived within the heartbeat deadline (3 intervals);
+ * stale: the deadline passed; offline: the host was never seen streaming
+ * since the hub started or it said goodbye.
+ */
+export type HostStatus = "online" | "stale" | "offline";
+
+/** One host as the REST API and the live socket present it. */
+export interface HostView {
+  id: string;
+  info: HostInfoView;
+  status: HostStatus;
+  /** Unix ms of the newest sample. 0 when none yet. */
+  lastSeen: number;
+  /** Sequence number of the newest sample. */
+  lastSeq: number;
+  metrics: Metrics;
+}
+
+/** Frames the hub sends on the dashboard WebSocket (`/api/fleets/:fleet/live`). */
+export type LiveFrame =
+  /** First frame on every connection, and after a resync request: all hosts. */
+  | { type: "snapshot"; fleet: string; serverTime: number; hosts: HostView[] }
+  /** Coalesced changes (<= 1 frame/s): every host that changed, whole merged state. */
+  | { type: "hosts"; serverTime: number; hosts: HostView[] }
+  /** Hosts that were deleted from the fleet. */
+  | { type: "removed"; serverTime: number; hostIds: string[] };
+
+/** Frames a dashboard may send on the live socket. */
+export type LiveRequest = { type: "resync" };
+
+/** History tiers: raw 5 s samples, 1-minute and 1-hour rollups. */
+export type Tier = "raw" | "1m" | "1h";
+
+/** One point of a series: `n` samples summarised over [t, t + step). */
+export interface SeriesPoint {
+  t: number;
+  min: number;
+  avg: number;
+  max: number;
+  last: number;
+}
+
+/** `GET /api/fleets/:fleet/hosts/:host/series`. */
+export interface SeriesResult {
+  metric: string;
+  tier: Tier;
+  stepS: number;
+  points: SeriesPoint[];
+}
+
+/** `GET|POST /api/session`. */
+export interface SessionInfo {
+  fleet: string;
+  role: "agent" | "viewer" | "admin";
+}

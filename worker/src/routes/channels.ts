@@ -1,0 +1,183 @@
+import { zValidator } from "@hono/zod-validator";
+import { and, asc, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { z } from "zod";
+import { channelView, isHttpUrl, newSigningSecret } from "../alerts/channels";
+import { send } from "../alerts/deliver";
+import { alertDeps } from "../alerts/deps";
+import { type AlertPayload, hostUrl } from "../alerts/payload";
+import { ensureSeeded, rememberOrigin } from "../alerts/store";
+import { type AuthVariables, requireFleetRole } from "../auth/middleware";
+import { randomId } from "../auth/secrets";
+import { alertChannels, CHANNEL_KINDS, notifications } from "../db/alerts-schema";
+import { httpError } from "../http/errors";
+import { jsonError } from "../http/validation";
+
+const url = z.string().max(2048).refine(isHttpUrl, "must be an absolute http:// or https:// URL");
+const secret = z.string().min(16, "at least 16 characters").max(256);
+
+const ChannelBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(CHANNEL_KINDS),
+  url,
+  /** Webhook signing secret; generated when omitted. */
+  secret: secret.optional(),
+  enabled: z.boolean().optional(),
+});
+
+const ChannelPatch = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  url: url.optional(),
+  /** A new signing secret (webhooks only). */
+  secret: secret.optional(),
+  enabled: z.boolean().optional(),
+});
+
+function unsignedKind(kind: string): never {
+  httpError(
+    400,
+    "invalid_request",
+    `secret: ${kind} channels are not signed; only webhook channels take a secret`,
+  );
+}
+
+/** Notification channels of a fleet (admin only: URLs and secrets are credentials). */
+export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>()
+  .get("/api/fleets/:fleet/channels", requireFleetRole("admin"), async (c) => {
+    const rows = await drizzle(c.env.DB)
+      .select()
+      .from(alertChannels)
+      .where(eq(alertChannels.fleetId, c.var.principal.fleetId))
+      .orderBy(asc(alertChannels.createdAt))
+      .all();
+    return c.json({ channels: rows.map(channelView) });
+  })
+  .get("/api/fleets/:fleet/channels/:id", requireFleetRole("admin"), async (c) => {
+    const row = await findChannel(c.env, c.var.principal.fleetId, c.req.param("id"));
+    return c.json({ channel: channelView(row) });
+  })
+  .post(
+    "/api/fleets/:fleet/channels",
+    requireFleetRole("admin"),
+    zValidator("json", ChannelBody, jsonError),
+    async (c) => {
+      const body = c.req.valid("json");
+      if (body.kind !== "webhook" && body.secret !== undefined) unsignedKind(body.kind);
+      const fleetId = c.var.principal.fleetId;
+      const now = Date.now();
+      const row = {
+        id: `chan_${randomId()}`,
+        fleetId,
+        name: body.name,
+        kind: body.kind,
+        url: body.url,
+        secret: body.kind === "webhook" ? (body.secret ?? newSigningSecret()) : null,
+        enabled: body.enabled ?? true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await ensureSeeded(c.env.DB, fleetId, now);
+      await drizzle(c.env.DB).insert(alertChannels).values(row);
+      await rememberOrigin(c.env.DB, fleetId, new URL(c.req.url).origin);
+      // The only time the secret leaves the hub.
+      return c.json({ channel: channelView(row), ...(row.secret ? { secret: row.secret } : {}) }, 201);
+    },
+  )
+  .patch(
+    "/api/fleets/:fleet/channels/:id",
+    requireFleetRole("admin"),
+    zValidator("json", ChannelPatch, jsonError),
+    async (c) => {
+      const patch = c.req.valid("json");
+      const fleetId = c.var.principal.fleetId;
+      const row = await findChannel(c.env, fleetId, c.req.param("id"));
+      if (row.kind !== "webhook" && patch.secret !== undefined) unsignedKind(row.kind);
+      const next = { ...row, ...patch, updatedAt: Date.now() };
+      await drizzle(c.env.DB)
+        .update(alertChannels)
+        .set({
+          name: next.name,
+          url: next.url,
+          secret: next.secret,
+          enabled: next.enabled,
+          updatedAt: next.updatedAt,
+        })
+        .where(and(eq(alertChannels.fleetId, fleetId), eq(alertChannels.id, row.id)));
+      await rememberOrigin(c.env.DB, fleetId, new URL(c.req.url).origin);
+      return c.json({ channel: channelView(next) });
+    },
+  )
+  .delete("/api/fleets/:fleet/channels/:id", requireFleetRole("admin"), async (c) => {
+    // Its queued notifications and delivery history go with it (foreign key cascade).
+    const gone = await drizzle(c.env.DB)
+      .delete(alertChannels)
+      .where(and(eq(alertChannels.fleetId, c.var.principal.fleetId), eq(alertChannels.id, c.req.param("id"))))
+      .returning({ id: alertChannels.id });
+    if (gone.length === 0) httpError(404, "not_found", "no such channel");
+    return c.body(null, 204);
+  })
+  .post("/api/fleets/:fleet/channels/:id/test", requireFleetRole("admin"), async (c) => {
+    const fleetId = c.var.principal.fleetId;
+    const row = await findChannel(c.env, fleetId, c.req.param("id"));
+    const now = Date.now();
+    const base = c.env.PUBLIC_URL || new URL(c.req.url).origin;
+    const payload: AlertPayload = {
+      version: 1,
+      fleet: fleetId,
+      status: "firing",
+      alerts: [
+        {
+          fingerprint: "test",
+          rule: "Test notification",
+          severity: "warning",
+          host: "fleetwatch",
+          hostId: "test",
+          series: "",
+          labels: {},
+          value: 0,
+          threshold: 0,
+          startsAt: new Date(now).toISOString(),
+          endsAt: null,
+          url: hostUrl(base, "test"),
+        },
+      ],
+    };
+    const id = randomId(16);
+    const attempt = await send(row, payload, id, alertDeps(c.env));
+    // Recorded like any delivery, so a failing channel shows in the history too.
+    await drizzle(c.env.DB)
+      .insert(notifications)
+      .values({
+        id,
+        fleetId,
+        channelId: row.id,
+        alertId: null,
+        event: "test",
+        payload: JSON.stringify(payload),
+        status: attempt.ok ? "delivered" : "failed",
+        attempts: 1,
+        nextAttemptAt: now,
+        lastAttemptAt: now,
+        lastStatus: attempt.status ?? null,
+        lastError: attempt.ok ? null : (attempt.error ?? "failed"),
+        createdAt: now,
+        deliveredAt: attempt.ok ? now : null,
+      });
+    return c.json({
+      id,
+      delivered: attempt.ok,
+      status: attempt.status ?? null,
+      error: attempt.error ?? null,
+    });
+  });
+
+async function findChannel(env: Env, fleetId: string, id: string) {
+  const row = await drizzle(env.DB)
+    .select()
+    .from(alertChannels)
+    .where(and(eq(alertChannels.fleetId, fleetId), eq(alertChannels.id, id)))
+    .get();
+  if (!row) httpError(404, "not_found", "no such channel");
+  return row;
+}

@@ -1,0 +1,31 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { IngestService } from "@fleetwatch/proto/ingest_pb";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { authenticate, bearerSecret } from "../auth/tokens";
+import { forwardToFleet } from "../fleet/stub";
+import { rejectIngest } from "../rpc/ingest-gate";
+
+/** Connect ingest: authenticated here, then handed whole to the fleet's DO (one DO request per stream). */
+export const ingestRoutes = new Hono<{ Bindings: Env }>().post(
+  `/${IngestService.typeName}/:method`,
+  async (c) => {
+    const req = c.req.raw;
+    const secret = bearerSecret(req.headers.get("Authorization"));
+    const principal = secret ? await authenticate(drizzle(c.env.DB), secret) : undefined;
+    let err: ConnectError | undefined;
+    if (!principal) {
+      err = new ConnectError("missing or invalid agent token: set FLEETWATCH_TOKEN", Code.Unauthenticated);
+    } else if (principal.role !== "agent") {
+      err = new ConnectError(
+        `a ${principal.role} token cannot ingest; use an agent token`,
+        Code.PermissionDenied,
+      );
+    }
+    if (err || !principal) {
+      const res = await rejectIngest(req, err ?? new ConnectError("unauthenticated", Code.Unauthenticated));
+      return res ?? c.json({ error: "not_found", message: "no such procedure" }, 404);
+    }
+    return forwardToFleet(c.env, principal, req);
+  },
+);

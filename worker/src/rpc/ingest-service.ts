@@ -1,0 +1,116 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import type { HostInfo } from "@fleetwatch/proto/host_pb";
+import {
+  HelloResponseSchema,
+  IngestService,
+  type PushRequest,
+  PushResponseSchema,
+  StreamSummarySchema,
+} from "@fleetwatch/proto/ingest_pb";
+import type { Sample } from "@fleetwatch/proto/sample_pb";
+import { INTERNAL } from "../fleet/protocol";
+import { validateHostInfo } from "../fleet/validate-host-info";
+import { type ValidSample, validateSample } from "../fleet/validate-sample";
+import type { HostInfoView } from "../metrics/types";
+import { MAX_MESSAGE_BYTES } from "./connect-handler";
+
+/** Largest `Push` batch accepted. */
+export const MAX_PUSH_SAMPLES = 1000;
+/** How long an agent keeps one `Stream` open before rotating it. */
+export const STREAM_ROTATE_S = 900;
+/** Header carrying the host id from `Hello` on `Stream` and `Push`. */
+export const HOST_ID_HEADER = "fleetwatch-host-id";
+
+/** Who is sending: the host (from `Hello`) and the agent token the Worker authenticated. */
+export interface IngestCaller {
+  hostId: string;
+  tokenId: string;
+}
+
+/** What the fleet must provide to the ingest service. */
+export interface IngestCore {
+  /** Registers or refreshes a host; returns its id. */
+  hello(info: HostInfoView): Promise<{ hostId: string; intervalS: number }>;
+  /** Throws `failed_precondition` when the host never said Hello. */
+  requireHost(hostId: string): void;
+  /** Stores one validated sample; false when it was a duplicate. */
+  ingest(hostId: string, sample: ValidSample): boolean;
+  /** Makes every accepted sample of the host durable before it is acknowledged. */
+  commit(hostId: string): void;
+  /** Throws `resource_exhausted` when the caller sends faster than allowed, `unauthenticated` once revoked. */
+  admit(caller: IngestCaller, samples: number): void;
+}
+
+function callerFrom(ctx: HandlerContext): IngestCaller {
+  const hostId = ctx.requestHeader.get(HOST_ID_HEADER);
+  if (!hostId) {
+    throw new ConnectError(`missing ${HOST_ID_HEADER} header: call Hello first`, Code.InvalidArgument);
+  }
+  return { hostId, tokenId: ctx.requestHeader.get(INTERNAL.tokenId) ?? "" };
+}
+
+/** Registers `IngestService`, implemented over an `IngestCore`. */
+export function registerIngestService(router: ConnectRouter, core: IngestCore): void {
+  router.rpc(IngestService.method.hello, async (req: HostInfo) => {
+    const { hostId, intervalS } = await core.hello(validateHostInfo(req));
+    return create(HelloResponseSchema, {
+      hostId,
+      intervalS,
+      config: { streamRotateS: STREAM_ROTATE_S, maxBatch: MAX_PUSH_SAMPLES / 2 },
+    });
+  });
+
+  router.rpc(IngestService.method.stream, async (reqs: AsyncIterable<Sample>, ctx: HandlerContext) => {
+    const caller = callerFrom(ctx);
+    const { hostId } = caller;
+    core.requireHost(hostId);
+    let accepted = 0;
+    let duplicates = 0;
+    let through = 0n;
+    try {
+      for await (const s of reqs) {
+        core.admit(caller, 1);
+        const valid = validateSample(s, Date.now());
+        if (core.ingest(hostId, valid)) accepted++;
+        else duplicates++;
+        if (s.seq > through) through = s.seq;
+      }
+    } finally {
+      // Samples that arrived before a bad one (or a broken connection) are kept.
+      core.commit(hostId);
+    }
+    return create(StreamSummarySchema, { acceptedThroughSeq: through, accepted, duplicates });
+  });
+
+  router.rpc(
+    IngestService.method.push,
+    async (req: PushRequest, ctx: HandlerContext) => {
+      const caller = callerFrom(ctx);
+      const { hostId } = caller;
+      core.requireHost(hostId);
+      if (req.samples.length > MAX_PUSH_SAMPLES) {
+        throw new ConnectError(
+          `batch of ${req.samples.length} samples exceeds the limit of ${MAX_PUSH_SAMPLES}`,
+          Code.InvalidArgument,
+        );
+      }
+      core.admit(caller, req.samples.length);
+      const now = Date.now();
+      // Validate the whole batch first: a bad batch stores nothing.
+      const valid = req.samples.map((s) => validateSample(s, now));
+      let accepted = 0;
+      let duplicates = 0;
+      let through = 0;
+      for (const v of valid) {
+        if (core.ingest(hostId, v)) accepted++;
+        else duplicates++;
+        through = Math.max(through, v.seq);
+      }
+      core.commit(hostId);
+      return create(PushResponseSchema, { acceptedThroughSeq: BigInt(through), accepted, duplicates });
+    },
+    // A batch holds many samples; each one is still bounded by validation.
+    { readMaxBytes: MAX_MESSAGE_BYTES * 64 },
+  );
+}

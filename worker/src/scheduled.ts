@@ -1,0 +1,30 @@
+import { lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { alertDeps } from "./alerts/deps";
+import { runAlerts } from "./alerts/engine";
+import { pruneAlerts } from "./alerts/store";
+import { sessions } from "./db/schema";
+import { pruneRollups } from "./fleet/rollup-store";
+import { RETENTION } from "./fleet/series";
+
+/** Minute of each hour at which retention pruning runs. */
+export const PRUNE_MINUTE = 17;
+
+/**
+ * Cron trigger (every minute). Retention pruning of the D1 tiers and expired
+ * sessions, then alert evaluation and notification delivery. Errors
+ * propagate so the cron run is marked failed (per-fleet evaluation and
+ * delivery failures are recorded in D1 instead).
+ */
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const db = drizzle(env.DB);
+  const now = controller.scheduledTime;
+  // Hourly is plenty for retention, and a prune scans the rollup tables:
+  // every minute would read ~30x more rows than the data is worth.
+  if (new Date(now).getUTCMinutes() === PRUNE_MINUTE) {
+    await pruneRollups(db, now - RETENTION["1m"], now - RETENTION["1h"]);
+    await pruneAlerts(env.DB, now);
+  }
+  await db.delete(sessions).where(lt(sessions.expiresAt, now));
+  await runAlerts(env, now, alertDeps(env));
+}
