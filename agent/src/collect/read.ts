@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** True where the /proc and /sys readers apply; elsewhere collectors use systeminformation. */
+export const IS_LINUX = process.platform === "linux";
+
+/**
+ * Reads a small kernel file, or `undefined` if it does not exist or cannot be
+ * read (a missing metric is absent, not an error). Synchronous on purpose:
+ * /proc and /sys reads never touch a disk, and skipping the thread pool hop
+ * keeps the agent's CPU cost down.
+ */
+export function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Directory entries, or an empty list if the directory cannot be read. */
+export function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Rounds to 2 decimals: sub-0.01 precision is noise and bloats JSON views. */
+export function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** Clamps a percentage computed from counters into 0..100 (jiffy rounding can overshoot). */
+export function pct(v: number): number {
+  return round2(Math.min(100, Math.max(0, v)));
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * Makes a kernel-provided name safe for the wire: the hub rejects a whole
+ * sample over one control character (a process may name itself "a\nb"), and
+ * over names longer than its limit.
+ */
+export function cleanName(s: string, max = 256): string {
+  return s.replace(CONTROL, "?").slice(0, max);
+}
