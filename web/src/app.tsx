@@ -1,0 +1,47 @@
+import { lazy } from "./components/common/lazy";
+import { NotFound } from "./components/common/not-found";
+import { FleetPage } from "./components/fleet/fleet-page";
+import { Header } from "./components/layout/header";
+import { SignIn } from "./components/sign-in/sign-in";
+import { route } from "./lib/router";
+import { session } from "./lib/session";
+
+/** The host page and its charts (uPlot) are a separate chunk, fetched on first visit. */
+const HostPage = lazy(() => import("./components/host/host-page").then((m) => m.HostPage));
+/** Alerts, rules and channels: their own chunk too (forms and tables nobody needs on first paint). */
+const AlertsPage = lazy(() => import("./components/alerts/alerts-page").then((m) => m.AlertsPage));
+
+function Routes() {
+  const r = route.value;
+  switch (r.name) {
+    case "fleet":
+      return <FleetPage />;
+    case "host":
+      return <HostPage key={r.id} id={r.id} />;
+    case "alerts":
+      return <AlertsPage />;
+    case "not-found":
+      return <NotFound path={r.path} />;
+  }
+}
+
+/** Session gate, then the shell: header plus the routed page. */
+export function App() {
+  const s = session.value;
+  if (s.state === "checking") {
+    return (
+      <p class="boot" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (s.state === "signed-out") return <SignIn error={s.error} />;
+  return (
+    <>
+      <Header />
+      <main id="main" class="main" tabIndex={-1}>
+        <Routes />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,61 @@
+import { statusFilter, textFilter, viewMode, visibleHosts } from "../../lib/fleet-view";
+import { live } from "../../lib/live";
+import { FleetGrid } from "./fleet-grid";
+import { FleetTable } from "./fleet-table";
+import { FleetToolbar } from "./fleet-toolbar";
+
+function Empty() {
+  if (!live.loaded.value) {
+    return (
+      <p class="notice" data-testid="fleet-loading">
+        {live.status.value === "open" ? "Loading hosts…" : "Connecting to the hub…"}
+      </p>
+    );
+  }
+  if (live.hosts.value.size === 0) {
+    return (
+      <div class="notice" data-testid="fleet-empty">
+        <p>No hosts in this fleet yet.</p>
+        <p>
+          Install the agent on a host (<code>npm install -g fleetwatch-agent</code>) and start it with an
+          agent token of this fleet; it appears here within seconds.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div class="notice" data-testid="fleet-no-match">
+      <p>No hosts match the filter.</p>
+      <button
+        type="button"
+        class="btn"
+        onClick={() => {
+          textFilter.value = "";
+          statusFilter.value = "all";
+        }}
+      >
+        Clear filters
+      </button>
+    </div>
+  );
+}
+
+/** The fleet overview: toolbar plus cards or table. */
+export function FleetPage() {
+  const shown = visibleHosts.value.length;
+  return (
+    <section class="page" aria-labelledby="fleet-title">
+      <h1 id="fleet-title" class="visually-hidden">
+        Fleet
+      </h1>
+      <FleetToolbar shown={shown} total={live.hosts.value.size} />
+      {shown === 0 ? (
+        <Empty />
+      ) : viewMode.value === "table" ? (
+        <FleetTable hosts={visibleHosts} />
+      ) : (
+        <FleetGrid hosts={visibleHosts} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,123 @@
+import {
+  type SortKey,
+  type StatusFilter,
+  setViewMode,
+  sortDir,
+  sortKey,
+  statusFilter,
+  textFilter,
+  viewMode,
+} from "../../lib/fleet-view";
+
+const SORTS: { key: SortKey; label: string }[] = [
+  { key: "status", label: "Status" },
+  { key: "name", label: "Name" },
+  { key: "cpu", label: "CPU" },
+  { key: "mem", label: "Memory" },
+  { key: "disk", label: "Disk" },
+];
+
+const STATUSES: { value: StatusFilter; label: string }[] = [
+  { value: "all", label: "All statuses" },
+  { value: "critical", label: "Critical" },
+  { value: "warning", label: "Warning" },
+  { value: "healthy", label: "Healthy" },
+  { value: "stale", label: "Stale" },
+  { value: "offline", label: "Offline" },
+];
+
+/** Filter, sort and view controls of the fleet page. */
+export function FleetToolbar({ shown, total }: { shown: number; total: number }) {
+  const mode = viewMode.value;
+  return (
+    <search class="toolbar">
+      <label class="field field-grow">
+        <span class="visually-hidden">Filter hosts</span>
+        <input
+          type="search"
+          placeholder="Filter by name or label (env=prod)"
+          value={textFilter.value}
+          onInput={(e) => {
+            textFilter.value = e.currentTarget.value;
+          }}
+          data-testid="fleet-filter"
+          autocomplete="off"
+          spellcheck={false}
+        />
+      </label>
+      <label class="field">
+        <span class="visually-hidden">Status</span>
+        <select
+          value={statusFilter.value}
+          onChange={(e) => {
+            statusFilter.value = e.currentTarget.value as StatusFilter;
+          }}
+          data-testid="status-filter"
+        >
+          {STATUSES.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="field field-sort">
+        <label>
+          <span class="visually-hidden">Sort by</span>
+          <select
+            value={sortKey.value}
+            onChange={(e) => {
+              sortKey.value = e.currentTarget.value as SortKey;
+            }}
+            data-testid="sort-select"
+          >
+            {SORTS.map((s) => (
+              <option key={s.key} value={s.key}>
+                Sort: {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          class="btn btn-icon"
+          onClick={() => {
+            sortDir.value = sortDir.value === "asc" ? "desc" : "asc";
+          }}
+          aria-label={
+            sortDir.value === "asc" ? "Ascending; switch to descending" : "Descending; switch to ascending"
+          }
+          title={sortDir.value === "asc" ? "Ascending" : "Descending"}
+          data-testid="sort-dir"
+          data-dir={sortDir.value}
+        >
+          {sortDir.value === "asc" ? "↑" : "↓"}
+        </button>
+      </div>
+      <fieldset class="segmented">
+        <legend class="visually-hidden">View</legend>
+        <button
+          type="button"
+          class="btn"
+          aria-pressed={mode === "grid"}
+          onClick={() => setViewMode("grid")}
+          data-testid="view-grid"
+        >
+          Cards
+        </button>
+        <button
+          type="button"
+          class="btn"
+          aria-pressed={mode === "table"}
+          onClick={() => setViewMode("table")}
+          data-testid="view-table"
+        >
+          Table
+        </button>
+      </fieldset>
+      <p class="toolbar-count num" data-testid="shown-count" aria-live="polite">
+        {shown === total ? `${total} hosts` : `${shown} of ${total} hosts`}
+      </p>
+    </search>
+  );
+}

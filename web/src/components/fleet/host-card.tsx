@@ -1,0 +1,85 @@
+import type { Signal } from "@preact/signals";
+import type { HostView } from "../../../../worker/src/metrics/types";
+import { formatCount, formatDuration, formatLoad, formatRate } from "../../lib/format";
+import { hostHealth, summarize } from "../../lib/host-summary";
+import { hostPath } from "../../lib/router";
+import { levelOf, thresholds } from "../../lib/thresholds";
+import { LastSeen } from "../common/last-seen";
+import { Link } from "../common/link";
+import { Meter } from "../common/meter";
+import { StatusBadge } from "../common/status-badge";
+import { Labels } from "./labels";
+
+/**
+ * One host in the grid. It reads its own host signal, so a frame that
+ * changes this host re-renders this card only. Everything is rendered as
+ * text nodes: hostnames and labels come from agents and are untrusted.
+ */
+export function HostCard({ host }: { host: Signal<HostView> }) {
+  const h = host.value;
+  const t = thresholds.value;
+  const s = summarize(h);
+  const health = hostHealth(h, t);
+  return (
+    <article
+      class="card"
+      data-testid="host-card"
+      data-host-id={h.id}
+      data-health={health}
+      data-status={h.status}
+    >
+      <header class="card-head">
+        <h2 class="card-title">
+          <Link class="card-link" href={hostPath(h.id)} data-testid="host-link">
+            {h.info.hostname || h.id}
+          </Link>
+        </h2>
+        <StatusBadge health={health} />
+      </header>
+      <Labels labels={h.info.labels} max={3} />
+      <div class="meters">
+        <Meter label="CPU" metric="cpu" value={s.cpu} level={levelOf(s.cpu, t.cpu)} />
+        <Meter label="Memory" metric="mem" value={s.mem} level={levelOf(s.mem, t.mem)} />
+        <Meter label="Disk" metric="disk" value={s.disk} level={levelOf(s.disk, t.disk)} />
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Load 1m</dt>
+          <dd class="num" data-metric="load1">
+            {formatLoad(s.load1)}
+          </dd>
+        </div>
+        <div>
+          <dt>Net in</dt>
+          <dd class="num" data-metric="net.rx">
+            {formatRate(s.rxBytesPerS)}
+          </dd>
+        </div>
+        <div>
+          <dt>Net out</dt>
+          <dd class="num" data-metric="net.tx">
+            {formatRate(s.txBytesPerS)}
+          </dd>
+        </div>
+        <div>
+          <dt>Processes</dt>
+          <dd class="num" data-metric="procs">
+            {formatCount(s.procs)}
+          </dd>
+        </div>
+        <div>
+          <dt>Uptime</dt>
+          <dd class="num" data-metric="uptime">
+            {formatDuration(s.uptimeS)}
+          </dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd class="num">
+            <LastSeen host={host} />
+          </dd>
+        </div>
+      </dl>
+    </article>
+  );
+}

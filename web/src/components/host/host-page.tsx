@@ -1,0 +1,81 @@
+import { useEffect, useMemo } from "preact/hooks";
+import { hostHealth } from "../../lib/host-summary";
+import { live } from "../../lib/live";
+import { session } from "../../lib/session";
+import { thresholds } from "../../lib/thresholds";
+import { LastSeen } from "../common/last-seen";
+import { Link } from "../common/link";
+import { StatusBadge } from "../common/status-badge";
+import { Labels } from "../fleet/labels";
+import { History } from "./history";
+import { HostInfo } from "./host-info";
+import { FilesystemsTable, InterfacesTable, ProcessTable, TemperaturesTable } from "./host-tables";
+import { LiveValues } from "./live-values";
+import "../../styles/host.css";
+
+/** One host: live values, system facts, history charts and detail tables. Route `/hosts/:id`. */
+export function HostPage({ id }: { id: string }) {
+  const hostSignal = useMemo(() => live.host(id), [id]);
+  const host = hostSignal.value;
+  const s = session.value;
+  const fleet = s.state === "signed-in" ? s.info.fleet : undefined;
+  const name = host?.info.hostname || id;
+
+  useEffect(() => {
+    document.title = `${name} · fleetwatch`;
+    return () => {
+      document.title = "fleetwatch";
+    };
+  }, [name]);
+
+  if (!host) {
+    return (
+      <section class="page" data-testid="host-page" data-host-id={id}>
+        <Link href="/" class="back">
+          ← All hosts
+        </Link>
+        {live.loaded.value ? (
+          <p class="notice" data-testid="host-not-found">
+            No host with ID <code>{id}</code> in this fleet. It may have been removed.
+          </p>
+        ) : (
+          <p class="notice">Loading…</p>
+        )}
+      </section>
+    );
+  }
+
+  const m = host.metrics;
+  const health = hostHealth(host, thresholds.value);
+  return (
+    <article class="page host-page" data-testid="host-page" data-host-id={id} data-health={health}>
+      <Link href="/" class="back">
+        ← All hosts
+      </Link>
+      <header class="host-head">
+        <h1 data-testid="host-name">{name}</h1>
+        <StatusBadge health={health} />
+        <span class="muted">
+          Last seen <LastSeen host={hostSignal} />
+        </span>
+      </header>
+      <Labels labels={host.info.labels} />
+      <div class="host-top">
+        <LiveValues host={host} />
+        <HostInfo id={host.id} info={host.info} />
+      </div>
+      {fleet && <History fleet={fleet} host={host} />}
+      <div class="host-tables">
+        <ProcessTable title="Top processes by CPU" procs={m.processes?.topCpu ?? []} testId="top-cpu-table" />
+        <ProcessTable
+          title="Top processes by memory"
+          procs={m.processes?.topMemory ?? []}
+          testId="top-mem-table"
+        />
+        <FilesystemsTable filesystems={m.filesystems ?? []} />
+        <InterfacesTable interfaces={m.net ?? []} />
+        <TemperaturesTable temperatures={m.temperatures ?? []} />
+      </div>
+    </article>
+  );
+}

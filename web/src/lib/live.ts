@@ -1,0 +1,187 @@
+import { batch, computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
+import type { HostView, LiveRequest } from "../../../worker/src/metrics/types";
+import { liveUrl } from "./api";
+import { coalesce, emptyChanges, hasChanges, type PendingChanges, parseFrame } from "./live-frames";
+import { type ConnectionStatus, ReconnectingSocket } from "./reconnecting-socket";
+
+/** Membership map of the store: host id -> that host's own signal. */
+export type HostMap = ReadonlyMap<string, Signal<HostView>>;
+
+/** If the first frame after (re)connecting is not a snapshot within this time, ask for one. */
+const SNAPSHOT_WAIT_MS = 5000;
+
+const schedule: (cb: () => void) => void =
+  typeof requestAnimationFrame === "function"
+    ? (cb) => requestAnimationFrame(cb)
+    : (cb) => setTimeout(cb, 16);
+
+/**
+ * Applies coalesced changes to the host signals. Returns a new membership map
+ * only when hosts were added or removed, so views that list hosts re-render
+ * only then, while a changed host re-renders only its own card.
+ */
+export function applyChanges(current: HostMap, p: PendingChanges): HostMap {
+  let next: Map<string, Signal<HostView>> | undefined;
+  const writable = () => {
+    next ??= new Map(current);
+    return next;
+  };
+  if (p.snapshot) {
+    const fresh = new Map<string, Signal<HostView>>();
+    for (const h of p.snapshot) {
+      const existing = current.get(h.id);
+      if (existing) existing.value = h;
+      fresh.set(h.id, existing ?? signal(h));
+    }
+    const same = fresh.size === current.size && [...fresh.keys()].every((id) => current.has(id));
+    if (!same) next = fresh;
+  }
+  for (const [id, h] of p.upserts) {
+    const existing = (next ?? current).get(id);
+    if (existing) existing.value = h;
+    else writable().set(id, signal(h));
+  }
+  for (const id of p.removals) {
+    if ((next ?? current).has(id)) writable().delete(id);
+  }
+  return next ?? current;
+}
+
+/**
+ * The dashboard's live view of one fleet: a reconnecting WebSocket feeding a
+ * signals store keyed by host id.
+ *
+ * Frames are parsed on arrival but applied at most once per animation frame
+ * (coalesced), inside one `batch`, so a burst of frames costs one render.
+ * Every (re)connection starts with a snapshot from the hub, which replaces
+ * the store wholesale: hosts removed while we were away disappear, and no
+ * change can be missed across a reconnect.
+ */
+export class LiveStore {
+  /** Connection state for the header indicator. */
+  readonly status = signal<ConnectionStatus>("closed");
+  /** When the next reconnection attempt happens (Unix ms), while `closed` and retrying. */
+  readonly retryAt = signal<number | undefined>(undefined);
+  /** Host id -> host signal. */
+  readonly hosts = signal<HostMap>(new Map());
+  /** True once a snapshot has been applied: tells "no hosts" from "not loaded yet". */
+  readonly loaded = signal(false);
+  /** Hub clock minus ours, so "last seen" does not drift with a wrong local clock. */
+  readonly clockSkewMs = signal(0);
+  /** The fleet connected to, if any. */
+  readonly fleet = signal<string | undefined>(undefined);
+
+  #socket: ReconnectingSocket | undefined;
+  #pending = emptyChanges();
+  #scheduled = false;
+  #snapshotSeen = false;
+  #snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs when a connection fails or ends, e.g. to check whether the session expired. */
+  onDrop: ((wasOpen: boolean) => void) | undefined;
+
+  readonly #createSocket: ((url: string) => WebSocket) | undefined;
+
+  /** `createSocket` is for tests (a fake WebSocket). */
+  constructor(options: { createSocket?: (url: string) => WebSocket } = {}) {
+    this.#createSocket = options.createSocket;
+  }
+
+  /** Connects to a fleet's live feed (reconnecting until `disconnect`). */
+  connect(fleet: string): void {
+    if (this.fleet.peek() === fleet && this.#socket) return;
+    this.disconnect();
+    this.fleet.value = fleet;
+    this.#socket = new ReconnectingSocket({
+      url: () => liveUrl(fleet),
+      ...(this.#createSocket ? { createSocket: this.#createSocket } : {}),
+      onMessage: (data) => this.#receive(data),
+      onOpen: () => this.#opened(),
+      onDrop: ({ wasOpen }) => {
+        clearTimeout(this.#snapshotTimer);
+        this.onDrop?.(wasOpen);
+      },
+      onStatus: (status, retryAt) => {
+        batch(() => {
+          this.status.value = status;
+          this.retryAt.value = retryAt;
+        });
+      },
+    });
+    this.#socket.start();
+  }
+
+  /** Closes the feed and forgets every host (e.g. on sign-out). */
+  disconnect(): void {
+    this.#socket?.stop();
+    this.#socket = undefined;
+    clearTimeout(this.#snapshotTimer);
+    this.#pending = emptyChanges();
+    batch(() => {
+      this.fleet.value = undefined;
+      this.hosts.value = new Map();
+      this.loaded.value = false;
+      this.status.value = "closed";
+      this.retryAt.value = undefined;
+    });
+  }
+
+  /** Asks the hub for a fresh snapshot. */
+  resync(): void {
+    const req: LiveRequest = { type: "resync" };
+    this.#socket?.send(JSON.stringify(req));
+  }
+
+  /** Skips the backoff wait and reconnects now. */
+  reconnectNow(): void {
+    this.#socket?.reconnectNow();
+  }
+
+  /** A signal of one host, undefined while unknown. */
+  host(id: string): ReadonlySignal<HostView | undefined> {
+    return computed(() => this.hosts.value.get(id)?.value);
+  }
+
+  #opened(): void {
+    this.#snapshotSeen = false;
+    clearTimeout(this.#snapshotTimer);
+    this.#snapshotTimer = setTimeout(() => {
+      if (!this.#snapshotSeen) this.resync();
+    }, SNAPSHOT_WAIT_MS);
+  }
+
+  #receive(data: string): void {
+    const frame = parseFrame(data);
+    if (!frame) {
+      // A frame we cannot read may have carried changes: start again from a snapshot.
+      this.resync();
+      return;
+    }
+    if (frame.type === "snapshot") {
+      this.#snapshotSeen = true;
+      clearTimeout(this.#snapshotTimer);
+    } else if (!this.#snapshotSeen) {
+      // A delta without its base is meaningless; the snapshot will carry it.
+      return;
+    }
+    coalesce(this.#pending, frame);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      schedule(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const p = this.#pending;
+    if (!hasChanges(p)) return;
+    this.#pending = emptyChanges();
+    batch(() => {
+      if (p.serverTime !== undefined) this.clockSkewMs.value = p.serverTime - Date.now();
+      this.hosts.value = applyChanges(this.hosts.peek(), p);
+      if (p.snapshot) this.loaded.value = true;
+    });
+  }
+}
+
+/** The app's one store. */
+export const live = new LiveStore();

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { type FakeDocument, type FakeElement, html, installDom } from "./dom-shim";
+import { host } from "./fixtures";
+
+// Smoke test of the real components against a tiny fake DOM: the store is
+// fed directly (no socket), fetch is stubbed.
+
+let doc: FakeDocument;
+let root: FakeElement;
+const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(() => {
+  doc = installDom();
+  root = doc.createElement("div");
+  doc.body.appendChild(root);
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(
+      async () =>
+        new Response(JSON.stringify({ error: "not_found", message: "no such series" }), { status: 404 }),
+    ),
+  );
+});
+
+async function setup() {
+  const { render } = await import("preact");
+  const { App } = await import("../src/app");
+  const { session } = await import("../src/lib/session");
+  const { live, applyChanges } = await import("../src/lib/live");
+  const { emptyChanges } = await import("../src/lib/live-frames");
+  return { render, App, session, live, applyChanges, emptyChanges };
+}
+
+describe("app rendering", () => {
+  it("shows the sign-in form when signed out", async () => {
+    const { render, App, session } = await setup();
+    session.value = { state: "signed-out", error: "Your session has ended. Sign in again." };
+    render(<App />, root as unknown as HTMLElement);
+    await tick();
+    expect(root.byTestId("sign-in-form")).toHaveLength(1);
+    expect(root.byTestId("sign-in-error")[0]?.textContent).toContain("session has ended");
+  });
+
+  it("renders a card per host with hostile names as text", async () => {
+    const { session, live, applyChanges, emptyChanges } = await setup();
+    session.value = { state: "signed-in", info: { fleet: "f1", role: "viewer" } };
+    const evil = host("evil", {
+      info: { ...host("x").info, hostname: "<img src=x onerror=alert(1)>", labels: { env: "<b>prod</b>" } },
+    });
+    const hot = host(
+      "hot",
+      {},
+      {
+        cpu: { totalPct: 95, perCorePct: [] },
+        net: [
+          { name: "eth0", rxBytesPerS: 1_000_000, txBytesPerS: 200_000 },
+          { name: "eth1", rxBytesPerS: 234_567, txBytesPerS: 0 },
+        ],
+      },
+    );
+    const stale = host("old", { status: "stale" });
+    live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [evil, hot, stale] });
+    live.loaded.value = true;
+    await tick();
+    const cards = root.byTestId("host-card");
+    expect(cards.map((c) => c.getAttribute("data-host-id"))).toEqual(["hot", "old", "evil"]);
+    expect(root.findAll((e) => e.localName === "img")).toHaveLength(0);
+    const evilCard = cards.find((c) => c.getAttribute("data-host-id") === "evil");
+    expect(evilCard?.byTestId("host-link")[0]?.textContent).toBe("<img src=x onerror=alert(1)>");
+    const hotCard = cards[0];
+    expect(hotCard?.getAttribute("data-health")).toBe("critical");
+    const metric = (c: FakeElement | undefined, m: string) =>
+      c?.findAll((e) => e.getAttribute("data-metric") === m)[0]?.textContent;
+    expect(metric(hotCard, "cpu")).toBe("95 %");
+    expect(metric(hotCard, "net.rx")).toBe("1.2 MB/s");
+    expect(metric(hotCard, "last-seen")).toMatch(/ago$/);
+    expect(cards[1]?.byTestId("host-health")[0]?.textContent).toBe("Stale");
+    const counts = root.byTestId("status-counts")[0];
+    const count = (s: string) =>
+      counts?.findAll((e) => e.getAttribute("data-status") === s)[0]?.getAttribute("data-count");
+    expect([count("critical"), count("stale"), count("healthy")]).toEqual(["1", "1", "1"]);
+  });
+
+  it("updates one card in place when a host frame arrives", async () => {
+    const { live, applyChanges, emptyChanges } = await setup();
+    const before = root.byTestId("host-card").find((c) => c.getAttribute("data-host-id") === "evil");
+    const p = emptyChanges();
+    p.upserts.set("evil", host("evil", {}, { cpu: { totalPct: 85, perCorePct: [] } }));
+    live.hosts.value = applyChanges(live.hosts.value, p);
+    await tick();
+    const after = root.byTestId("host-card").find((c) => c.getAttribute("data-host-id") === "evil");
+    expect(after).toBe(before);
+    expect(after?.getAttribute("data-health")).toBe("warning");
+  });
+
+  it("filters by text and switches to the table", async () => {
+    const { textFilter, setViewMode } = await import("../src/lib/fleet-view");
+    textFilter.value = "hot";
+    await tick();
+    expect(root.byTestId("host-card").map((c) => c.getAttribute("data-host-id"))).toEqual(["hot"]);
+    textFilter.value = "";
+    setViewMode("table");
+    await tick();
+    expect(root.byTestId("host-row")).toHaveLength(3);
+    expect(root.byTestId("fleet-table")).toHaveLength(1);
+  });
+
+  it("opens the host page and shows chart errors inside the chart", async () => {
+    const { navigate } = await import("../src/lib/router");
+    navigate("/hosts/hot");
+    for (let i = 0; i < 50 && root.byTestId("host-page").length === 0; i++) await tick();
+    await tick(100);
+    expect(root.byTestId("host-name")[0]?.textContent).toBe("hot");
+    expect(root.byTestId("host-info")).toHaveLength(1);
+    const errors = root.byTestId("chart-error");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]?.textContent).toContain("no such series");
+    expect(html(root)).not.toContain("<img");
+    if (process.env.DUMP) console.log(html(root));
+  });
+});

@@ -1,0 +1,31 @@
+import type { HostView } from "../../worker/src/metrics/types";
+
+/** A host with sensible defaults; override what a test is about. */
+export function host(id: string, over: Partial<HostView> = {}, metrics: HostView["metrics"] = {}): HostView {
+  return {
+    id,
+    status: "online",
+    lastSeen: 1_700_000_000_000,
+    lastSeq: 1,
+    info: {
+      hostname: id,
+      machineId: `m-${id}`,
+      os: "Debian 12",
+      kernel: "6.1.0",
+      arch: "x64",
+      cpuModel: "Test CPU",
+      cores: 4,
+      memoryBytes: 8 * 1024 ** 3,
+      agentVersion: "0.1.0",
+      labels: {},
+      intervalS: 5,
+    },
+    metrics: {
+      cpu: { totalPct: 10, perCorePct: [10, 10, 10, 10] },
+      memory: { totalBytes: 100, usedBytes: 30, availableBytes: 70 },
+      filesystems: [{ mount: "/", fsType: "ext4", device: "/dev/sda1", sizeBytes: 100, usedBytes: 20 }],
+      ...metrics,
+    },
+    ...over,
+  };
+}
