@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Local state (D1, DO storage) shared by migrations, `wrangler dev` and the fleet CLI. */
+export const PERSIST_DIR = ".wrangler/state";
+/** D1 database name from wrangler.toml. */
+export const DB_NAME = "fleetwatch";
+
+const WRANGLER = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+
+/** Environment that keeps wrangler offline and quiet. */
+export function wranglerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    ...extra,
+  };
+}
+
+/** Runs wrangler to completion; throws with its output on failure. */
+export function wrangler(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): string {
+  const res = spawnSync(process.execPath, [WRANGLER, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: wranglerEnv(opts.env),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed (${res.status}):\n${res.stdout}\n${res.stderr}`);
+  }
+  return res.stdout;
+}
+
+/** Starts a long-running wrangler (e.g. `dev`). */
+export function spawnWrangler(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ChildProcess {
+  return spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: wranglerEnv(opts.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Where a D1 command runs: local state, or the deployed database. */
+export interface D1Target {
+  remote: boolean;
+  env?: string;
+  persistTo?: string;
+  cwd?: string;
+}
+
+function targetArgs(t: D1Target): string[] {
+  const args = t.remote ? ["--remote"] : ["--local", "--persist-to", t.persistTo ?? PERSIST_DIR];
+  if (t.env) args.push("--env", t.env);
+  return args;
+}
+
+/** Applies D1 migrations. */
+export function applyMigrations(t: D1Target): void {
+  wrangler(["d1", "migrations", "apply", DB_NAME, ...targetArgs(t)], { cwd: t.cwd, env: { CI: "true" } });
+}
+
+/** Runs SQL against D1 and returns the result rows of the last statement. */
+export function d1(t: D1Target, sql: string): Record<string, unknown>[] {
+  const out = wrangler(["d1", "execute", DB_NAME, ...targetArgs(t), "--json", "--command", sql], {
+    cwd: t.cwd,
+  });
+  const parsed: unknown = JSON.parse(out.slice(out.indexOf("[")));
+  if (!Array.isArray(parsed)) throw new Error(`unexpected wrangler output: ${out.slice(0, 200)}`);
+  const last = parsed[parsed.length - 1] as { results?: Record<string, unknown>[] } | undefined;
+  return last?.results ?? [];
+}
+
+/** Quotes a value for SQL text (the values here are generated or validated, never raw input). */
+export function sqlString(v: string): string {
+  return `'${v.replaceAll("'", "''")}'`;
+}
