@@ -1,0 +1,80 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, requireHub } from "../../agent/src/config";
+import { tempDir } from "./helpers/agent-process";
+
+const load = (argv: string[], env: Record<string, string> = {}) => loadConfig(argv, env);
+
+describe("loadConfig", () => {
+  it("uses defaults: 5 s interval, HTTP/1.1 for http://, 100 MB spool", () => {
+    const { command, config } = load(["--hub", "http://127.0.0.1:8787/", "--token", "t"]);
+    expect(command).toEqual({ kind: "run" });
+    expect(config).toMatchObject({
+      hub: "http://127.0.0.1:8787",
+      intervalS: 5,
+      http2: false,
+      spoolMaxMb: 100,
+    });
+  });
+
+  it("picks HTTP/2 for https:// unless --http1", () => {
+    expect(load(["--hub", "https://hub.example.com"]).config.http2).toBe(true);
+    expect(load(["--hub", "https://hub.example.com", "--http1"]).config.http2).toBe(false);
+    expect(load(["--hub", "http://x", "--http2"]).config.http2).toBe(true);
+  });
+
+  it("lets flags beat the environment and the environment beat the config file", () => {
+    const file = join(tempDir(), "agent.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ hub: "http://file", token: "file-token", interval: 30, labels: { a: "file" } }),
+    );
+    const { config } = load(["--config", file, "--interval", "10", "--label", "b=flag"], {
+      FLEETWATCH_TOKEN: "env-token",
+      FLEETWATCH_LABELS: "a=env,c=env",
+    });
+    expect(config).toMatchObject({ hub: "http://file", token: "env-token", intervalS: 10 });
+    expect(config.labels).toEqual({ a: "env", b: "flag", c: "env" });
+  });
+
+  it("rejects an interval outside 1..300 with the fix", () => {
+    expect(() => load(["--interval", "0"])).toThrow(
+      /whole seconds from 1 to 300 \(--interval or FLEETWATCH_INTERVAL\)/,
+    );
+    expect(() => load([], { FLEETWATCH_INTERVAL: "301" })).toThrow(ConfigError);
+    expect(() => load(["--interval", "2.5"])).toThrow(ConfigError);
+  });
+
+  it("rejects a hub URL that is not http(s)", () => {
+    expect(() => load(["--hub", "hub.example.com"])).toThrow(/bad hub URL/);
+    expect(() => load(["--hub", "ftp://x"])).toThrow(/http:\/\/ or https:\/\//);
+  });
+
+  it("rejects malformed labels and unknown flags", () => {
+    expect(() => load(["--label", "novalue"])).toThrow(/use key=value/);
+    expect(() => load(["--label", "1bad=x"])).toThrow(/bad label key/);
+    expect(() => load(["--frobnicate"])).toThrow(/--help/);
+  });
+
+  it("rejects a config file with unknown keys or wrong types", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "a.json"), JSON.stringify({ hubb: "x" }));
+    writeFileSync(join(dir, "b.json"), JSON.stringify({ interval: "5" }));
+    expect(() => load(["--config", join(dir, "a.json")])).toThrow(/unknown key "hubb"/);
+    expect(() => load(["--config", join(dir, "b.json")])).toThrow(/"interval" .* must be a number/);
+    expect(() => load(["--config", join(dir, "missing.json")])).toThrow(/no such file/);
+  });
+
+  it("requires hub and token to run, naming the variable to set", () => {
+    expect(() => requireHub(load([]).config)).toThrow(/FLEETWATCH_HUB/);
+    expect(() => requireHub(load(["--hub", "http://x"]).config)).toThrow(/FLEETWATCH_TOKEN/);
+  });
+
+  it("parses the subcommands", () => {
+    expect(load(["--once", "--json"]).command).toEqual({ kind: "once", json: true });
+    expect(load(["doctor"]).command).toEqual({ kind: "doctor" });
+    expect(load(["install-service", "--dry-run"]).command).toEqual({ kind: "install-service", dryRun: true });
+    expect(() => load(["frob"])).toThrow(/unknown command "frob"/);
+  });
+});

@@ -1,0 +1,68 @@
+import { existsSync } from "node:fs";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from "playwright-core";
+
+/**
+ * System Chromium (Debian's `chromium`, installed by `.ci/run` with apt-get).
+ * playwright-core never downloads a browser; `CHROMIUM_PATH` overrides the path.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Headless, offline, no first-run work: the browser talks only to the local hub. */
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Launches headless Chromium with a fresh profile (playwright gives each launch its own user-data-dir). */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+}
+
+/** What went wrong inside a page. */
+export interface PageProblems {
+  /** Uncaught exceptions and unhandled rejections: never expected. */
+  errors: string[];
+  /** `console.error` lines, including the browser's own (a 401 while signed out, a refused WebSocket). */
+  console: string[];
+  /** Dialogs (`alert`, `confirm`, ...) that opened; each was dismissed. */
+  dialogs: string[];
+}
+
+/**
+ * A fresh context (own cookies and localStorage) and page on `baseURL`.
+ * Page errors and dialogs are recorded, and dialogs dismissed, so a test can
+ * assert that none happened (an XSS payload firing `alert` shows up here).
+ */
+export async function openPage(
+  browser: Browser,
+  baseURL: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  const problems: PageProblems = { errors: [], console: [], dialogs: [] };
+  page.on("pageerror", (e) => problems.errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.console.push(m.text());
+  });
+  page.on("dialog", (d) => {
+    problems.dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { context, page, problems };
+}

@@ -1,0 +1,170 @@
+import { createScheduledController, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { HOUR_MS } from "../../worker/src/fleet/rollup";
+import type { SeriesResult } from "../../worker/src/metrics/types";
+import worker from "../../worker/src/index";
+import type { HostView } from "../../worker/src/metrics/types";
+import { PRUNE_MINUTE } from "../../worker/src/scheduled";
+import { call, createFleet, hostInfo, openLive, registerHost, sample } from "./fixtures";
+
+const cpu = (pct: number) => ({ cpu: { totalPct: pct, perCorePct: [] } });
+
+function stub(fleet: string) {
+  return env.FLEET.get(env.FLEET.idFromName(fleet));
+}
+
+async function series(fleet: { id: string; viewer: string }, hostId: string, query: string) {
+  const res = await call(`/api/fleets/${fleet.id}/hosts/${hostId}/series?${query}`, {
+    headers: { Authorization: `Bearer ${fleet.viewer}` },
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as SeriesResult;
+}
+
+/** An hour that closed at least three hours ago, and a time inside it. */
+function pastHour(hoursAgo = 3) {
+  const start = Math.floor((Date.now() - hoursAgo * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  return { start, at: (min: number, s = 0) => start + min * 60_000 + s * 1000 };
+}
+
+describe("history tiers", () => {
+  it("serves recent ranges from the raw window", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const now = Date.now();
+    await client.push({ samples: [sample(1, now - 20_000, cpu(10)), sample(2, now - 10_000, cpu(30))] });
+    const r = await series(fleet, hostId, `metric=cpu&from=${now - 60_000}&to=${now}&step=5`);
+    expect(r.tier).toBe("raw");
+    expect(r.points.map((p) => p.avg)).toEqual([10, 30]);
+  });
+
+  it("rolls closed hours up into D1 with min/avg/max/last per minute", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour();
+    await client.push({
+      samples: [
+        sample(1, h.at(5, 0), cpu(10)),
+        sample(2, h.at(5, 20), cpu(90)),
+        sample(3, h.at(5, 40), cpu(20)),
+      ],
+    });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM rollups_1m WHERE host_id = ?")
+      .bind(hostId)
+      .first();
+    expect(rows?.n).toBe(1);
+
+    const r = await series(
+      fleet,
+      hostId,
+      `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
+    );
+    expect(r.tier).toBe("1m");
+    expect(r.points).toEqual([{ t: h.at(5), min: 10, avg: 40, max: 90, last: 20 }]);
+  });
+
+  it("corrects a closed hour when late samples arrive", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour(5);
+    await client.push({ samples: [sample(10, h.at(30), cpu(40))] });
+    await runDurableObjectAlarm(stub(fleet.id));
+    // Replay after an outage: an older seq for the same, already written, hour.
+    await client.push({ samples: [sample(5, h.at(30, 30), cpu(100))] });
+    await runDurableObjectAlarm(stub(fleet.id));
+
+    const r = await series(
+      fleet,
+      hostId,
+      `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
+    );
+    expect(r.points).toEqual([{ t: h.at(30), min: 40, avg: 70, max: 100, last: 100 }]);
+    const long = await series(
+      fleet,
+      hostId,
+      `metric=cpu&from=${h.start - 10 * 86_400_000}&to=${h.start + HOUR_MS}`,
+    );
+    expect(long.tier).toBe("1h");
+    expect(long.points).toEqual([{ t: h.start, min: 40, avg: 70, max: 100, last: 100 }]);
+  });
+
+  it("joins stored hours and the open hour across the tier boundary", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const old = pastHour(4);
+    const now = Date.now();
+    await client.push({ samples: [sample(1, old.at(1), cpu(11)), sample(2, now - 5_000, cpu(22))] });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const r = await series(fleet, hostId, `metric=cpu&from=${now - 8 * HOUR_MS}&to=${now}&step=60`);
+    expect(r.tier).toBe("1m");
+    expect(r.points.map((p) => p.avg)).toEqual([11, 22]);
+  });
+
+  it("keeps per-instance series such as a mount's disk use", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    await client.push({ samples: [sample(1)] });
+    const r = await series(
+      fleet,
+      hostId,
+      `metric=${encodeURIComponent("disk:/")}&from=${Date.now() - 60_000}`,
+    );
+    expect(r.points[0]?.avg).toBe(40);
+  });
+
+  it("rejects unknown metrics and inverted ranges with 400", async () => {
+    const fleet = await createFleet();
+    const { hostId } = await registerHost(fleet.agent);
+    for (const q of ["metric=bogus", "metric=cpu&from=10&to=5", "metric=cpu&extra=1"]) {
+      const res = await call(`/api/fleets/${fleet.id}/hosts/${hostId}/series?${q}`, {
+        headers: { Authorization: `Bearer ${fleet.viewer}` },
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe("invalid_request");
+    }
+  });
+
+  it("rejects samples older than the replay window", async () => {
+    const fleet = await createFleet();
+    const { client } = await registerHost(fleet.agent);
+    await expect(client.push({ samples: [sample(1, Date.now() - 24 * HOUR_MS)] })).rejects.toThrow(
+      /replay window/,
+    );
+  });
+
+  it("prunes rollups past retention from the cron trigger", async () => {
+    const fleet = await createFleet();
+    const now = new Date();
+    now.setUTCMinutes(PRUNE_MINUTE, 0, 0);
+    const t = now.getTime();
+    const insert = env.DB.prepare(
+      "INSERT INTO rollups_1m (fleet_id, host_id, start, points) VALUES (?, 'h', ?, '[]')",
+    );
+    await env.DB.batch([
+      insert.bind(fleet.id, t - 31 * 86_400_000),
+      insert.bind(fleet.id, t - 29 * 86_400_000),
+    ]);
+    const ctrl = createScheduledController({ scheduledTime: t, cron: "* * * * *" });
+    await worker.scheduled(ctrl, env);
+    const left = await env.DB.prepare("SELECT start FROM rollups_1m WHERE fleet_id = ?").bind(fleet.id).all();
+    expect(left.results.map((r) => r.start)).toEqual([t - 29 * 86_400_000]);
+  });
+});
+
+describe("host status", () => {
+  it("turns stale after three missed intervals and tells viewers", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent, hostInfo({ intervalS: 1 }));
+    await client.push({ samples: [sample(1)] });
+    const live = await openLive(fleet.id, fleet.viewer);
+    await live.next<{ type: string }>((f) => f.type === "snapshot");
+    await new Promise((r) => setTimeout(r, 3_200));
+    await runDurableObjectAlarm(stub(fleet.id));
+    await live.next<{ type: string; hosts?: HostView[] }>(
+      (f) => f.type === "hosts" && f.hosts?.some((h) => h.id === hostId && h.status === "stale") === true,
+    );
+    live.ws.close();
+  });
+});
