@@ -2,9 +2,8 @@ import { createScheduledController, runDurableObjectAlarm } from "cloudflare:tes
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { HOUR_MS } from "../../worker/src/fleet/rollup";
-import type { SeriesResult } from "../../worker/src/metrics/types";
 import worker from "../../worker/src/index";
-import type { HostView } from "../../worker/src/metrics/types";
+import type { HostView, SeriesResult } from "../../worker/src/metrics/types";
 import { PRUNE_MINUTE } from "../../worker/src/scheduled";
 import { call, createFleet, hostInfo, openLive, registerHost, sample } from "./fixtures";
 
