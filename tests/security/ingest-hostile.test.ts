@@ -327,6 +327,17 @@ describe("hostile framing and sizes", () => {
     await s.unchanged();
   });
 
+  it("refuses a Push holding one sample over 64 KiB as resource_exhausted, storing none of the batch", async () => {
+    const s = await seeded();
+    const fat = sample(3, now(), {
+      filesystems: many(70, (j) => ({ mount: `/${"m".repeat(1000)}${j}`, sizeBytes: 2n, usedBytes: 1n })),
+    });
+    const err = await errorOf(s.client.push({ samples: [sample(2), fat] }));
+    expect(err.code).toBe(Code.ResourceExhausted);
+    expect(err.rawMessage).toMatch(/^samples\[1\] is \d+ bytes, over the per-sample limit of 65536$/);
+    await s.unchanged();
+  });
+
   it("refuses a Hello over 64 KiB as resource_exhausted", async () => {
     const s = await seeded();
     const err = await errorOf(ingestClient(s.fleet.agent).hello(hostInfo({ cpuModel: "x".repeat(70_000) })));

@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { alertDeps } from "../../worker/src/alerts/deps";
@@ -179,6 +180,21 @@ describe("alert evaluation", () => {
     await client.push({ samples: [sample(2)] });
     await runCron(fleet.id, Date.now(), rx);
     expect(rx.payloads().map((p) => p.status)).toEqual(["firing", "resolved"]);
+  });
+
+  it("fires host down from the fleet DO's own alarm, with no cron run", async () => {
+    const fleet = await createFleet();
+    const { client } = await registerHost(fleet.agent, hostInfo({ hostname: "edge-9", intervalS: 1 }));
+    await client.push({ samples: [sample(1)] });
+    const stub = env.FLEET.get(env.FLEET.idFromName(fleet.id));
+    await runDurableObjectAlarm(stub);
+    expect(await alertRows(fleet.id)).toEqual([]);
+    // Three missed 1 s intervals: the alarm turns the host stale and opens the alert.
+    await new Promise((r) => setTimeout(r, 3_200));
+    await runDurableObjectAlarm(stub);
+    expect((await alertRows(fleet.id)).map((a) => [a.rule_name, a.hostname, a.state])).toEqual([
+      ["Host down", "edge-9", "firing"],
+    ]);
   });
 
   it("fires host down from the fleet DO's status hook without waiting for the cron", async () => {

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { drizzle } from "drizzle-orm/d1";
+import { onHostsChanged } from "../alerts/engine";
 import type { Role } from "../db/schema";
 import type { HostInfoView, HostView, LiveFrame, SeriesResult } from "../metrics/types";
 import { type ConnectFetchHandler, createConnectFetchHandler } from "../rpc/connect-handler";
@@ -17,10 +18,10 @@ import { querySeries, RETENTION } from "./series";
 import { MeteredSql, newUsage, type Usage } from "./usage";
 import type { ValidSample } from "./validate-sample";
 
-/** Pending raw samples are written at least this often (one row per host per flush). */
-export const FLUSH_INTERVAL_MS = 120_000;
 /** Host state rows are rewritten at most this often (the raw window has the samples). */
 export const STATE_FLUSH_INTERVAL_MS = 600_000;
+/** Raw segments past retention are deleted this often. */
+export const RAW_PRUNE_EVERY_MS = 3_600_000;
 /** Default sampling interval handed to agents that do not ask for one. */
 export const DEFAULT_INTERVAL_S = 5;
 /** Dashboards that stopped answering pings for this long are closed. */
@@ -51,6 +52,7 @@ export class FleetDO extends DurableObject<Env> {
   private readonly revoked = new Set<string>();
   private fleetId = "";
   private lastStateFlush = Date.now();
+  private lastRawPrune = 0;
   /** When the alarm is known to be set (memory only; undefined after a restart). */
   private alarmAt: number | undefined;
 
@@ -197,9 +199,17 @@ export class FleetDO extends DurableObject<Env> {
     const now = Date.now();
     try {
       this.commitAll(now);
-      this.raw.prune(now - RETENTION.raw);
+      if (now - this.lastRawPrune >= RAW_PRUNE_EVERY_MS) {
+        // A full scan of the window: hourly, not on every alarm.
+        this.raw.prune(now - RETENTION.raw);
+        this.lastRawPrune = now;
+      }
       const changed = this.hosts.refreshStatuses(now);
-      if (changed.length > 0) this.broadcaster.mark(...changed);
+      if (changed.length > 0) {
+        this.broadcaster.mark(...changed);
+        // Host-down fires from here, not a minute later from the cron.
+        if (this.fleetId) await onHostsChanged(this.env, this.fleetId, changed, this.hosts.views(), now);
+      }
       this.sweepSockets(now);
       if (this.fleetId && this.rollups.hasDue(now)) {
         await this.rollups.flush(drizzle(this.env.DB), this.fleetId, now);
@@ -319,6 +329,7 @@ export class FleetDO extends DurableObject<Env> {
     const now = Date.now();
     this.hosts.applySample(hostId, s.seq, s.timeMs, s.metrics, now);
     this.broadcaster.mark(hostId);
+    if (this.raw.isFull(hostId)) this.commit(hostId);
     // O(1) per sample: only pull the alarm earlier for this host's deadline.
     const deadline = this.hosts.deadlineOf(hostId);
     if (deadline !== undefined) void this.alarmBy(deadline);
@@ -337,7 +348,7 @@ export class FleetDO extends DurableObject<Env> {
 
   private commitAll(now: number): void {
     this.ctx.storage.transactionSync(() => {
-      this.raw.flush();
+      this.raw.flushDue(now);
       this.rollups.persist();
       if (now - this.lastStateFlush >= STATE_FLUSH_INTERVAL_MS) {
         this.hosts.flush();
@@ -349,8 +360,7 @@ export class FleetDO extends DurableObject<Env> {
   /** Sets the alarm for the earliest of: a host deadline, a raw flush, a due rollup, a socket sweep. */
   private async scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const candidates = [this.hosts.nextDeadline(), this.rollups.nextDue()];
-    if (this.raw.pendingCount > 0) candidates.push(now + FLUSH_INTERVAL_MS);
+    const candidates = [this.hosts.nextDeadline(), this.rollups.nextDue(), this.raw.nextFlushAt()];
     if (this.ctx.getWebSockets("viewer").length > 0) candidates.push(now + SOCKET_IDLE_MS);
     const next = Math.min(...candidates.filter((c): c is number => c !== undefined));
     this.alarmAt = undefined;

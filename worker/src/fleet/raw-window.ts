@@ -2,23 +2,83 @@ import { flattenMetrics } from "../metrics/catalog";
 import type { Sql } from "./usage";
 import type { ValidSample } from "./validate-sample";
 
-/** One raw sample as packed into a segment row: seq, time and flat series values. */
+/** One raw sample: seq, time and flat series values. */
 export interface RawPoint {
   seq: number;
   t: number;
   v: Record<string, number>;
 }
 
+/** Pending samples of a host are written once the oldest has waited this long. */
+export const RAW_FLUSH_AGE_MS = 300_000;
+/** ...or once a host has this many pending (hosts sampling faster than every 5 s). */
+export const RAW_FLUSH_POINTS = 360;
 /**
- * The 5 s raw window in DO SQLite, PACKED: each flush writes one row per host
- * holding every sample that arrived since the previous flush (billing counts
- * rows written, so a row per sample would cost ~N x more). Rows are
- * append-only segments keyed by (host, max seq): one b-tree and no secondary
- * index, so a segment costs exactly one row written. Each seq is stored once,
- * so max seq is unique per host.
+ * Largest `points` text of one segment row. SQLite in a Durable Object caps a
+ * row at 2 MB; a burst of replayed samples is split across several rows.
+ */
+export const SEGMENT_MAX_BYTES = 512 * 1024;
+
+/**
+ * A segment as stored: series keys once, then one array per sample,
+ * `[seq, t, ...values]` in key order, `null` where the sample lacked a series.
+ */
+interface PackedSegment {
+  k: string[];
+  p: (number | null)[][];
+}
+
+/** Samples of one host waiting to be written, already in packed (columnar) form. */
+class PendingSegment {
+  readonly keys: string[] = [];
+  private readonly index = new Map<string, number>();
+  readonly rows: (number | null)[][] = [];
+  readonly seqs = new Set<number>();
+
+  constructor(readonly firstAt: number) {}
+
+  add(seq: number, t: number, values: Record<string, number>): void {
+    const row: (number | null)[] = [seq, t];
+    for (const key in values) {
+      let i = this.index.get(key);
+      if (i === undefined) {
+        i = this.keys.length;
+        this.keys.push(key);
+        this.index.set(key, i);
+      }
+      while (row.length < i + 2) row.push(null);
+      row[i + 2] = values[key] as number;
+    }
+    this.rows.push(row);
+    this.seqs.add(seq);
+  }
+}
+
+function unpack(seg: PackedSegment, from: number, to: number, out: RawPoint[]): void {
+  for (const row of seg.p) {
+    const t = row[1] as number;
+    if (t < from || t > to) continue;
+    const v: Record<string, number> = {};
+    for (let i = 2; i < row.length; i++) {
+      const x = row[i];
+      if (x !== null && x !== undefined) v[seg.k[i - 2] as string] = x;
+    }
+    out.push({ seq: row[0] as number, t, v });
+  }
+}
+
+/**
+ * The 5 s raw window in DO SQLite, PACKED: a host's samples are held in
+ * memory (columnar, keys once) and written as one segment row per host every
+ * RAW_FLUSH_AGE_MS, at the end of each ingest request, or when a segment
+ * reaches its size cap. Billing counts rows written, so a row per sample
+ * would cost ~60x more. Rows are append-only segments clustered by (host,
+ * newest time, max seq): one b-tree and no secondary index, so a segment
+ * costs exactly one row written and a time-range read touches only the
+ * segments it needs. Each seq is stored once, so max seq is unique per host.
  */
 export class RawWindow {
-  private readonly pending = new Map<string, RawPoint[]>();
+  private readonly pending = new Map<string, PendingSegment>();
   /** Highest seq stored per host, so the common in-order case needs no read to dedupe. */
   private readonly maxSeq = new Map<string, number>();
 
@@ -33,7 +93,7 @@ export class RawWindow {
       min_seq INTEGER NOT NULL,
       max_seq INTEGER NOT NULL,
       points TEXT NOT NULL,
-      PRIMARY KEY (host_id, max_seq)
+      PRIMARY KEY (host_id, max_t, max_seq)
     ) WITHOUT ROWID`);
   }
 
@@ -41,48 +101,74 @@ export class RawWindow {
    * Adds a sample unless (host, seq) is already held, pending or stored.
    * Returns false for a duplicate.
    */
-  add(hostId: string, s: ValidSample): boolean {
-    const pending = this.pending.get(hostId) ?? [];
-    if (pending.some((p) => p.seq === s.seq)) return false;
+  add(hostId: string, s: ValidSample, now = Date.now()): boolean {
+    const pending = this.pending.get(hostId);
+    if (pending?.seqs.has(s.seq)) return false;
     if (s.seq <= this.storedMaxSeq(hostId) && this.isStored(hostId, s.seq)) return false;
-    pending.push({ seq: s.seq, t: s.timeMs, v: flattenMetrics(s.metrics) });
-    this.pending.set(hostId, pending);
+    const seg = pending ?? new PendingSegment(now);
+    seg.add(s.seq, s.timeMs, flattenMetrics(s.metrics));
+    if (!pending) this.pending.set(hostId, seg);
     return true;
   }
 
   /** Number of samples not yet written. */
   get pendingCount(): number {
     let n = 0;
-    for (const p of this.pending.values()) n += p.length;
+    for (const p of this.pending.values()) n += p.rows.length;
     return n;
   }
 
-  /** Writes pending samples of one host (or all hosts) as one segment row per host. */
+  /** True when a host holds enough pending samples that they should be written now. */
+  isFull(hostId: string): boolean {
+    return (this.pending.get(hostId)?.rows.length ?? 0) >= RAW_FLUSH_POINTS;
+  }
+
+  /** When the oldest pending segment is due for writing, if any is pending. */
+  nextFlushAt(): number | undefined {
+    let first: number | undefined;
+    for (const p of this.pending.values())
+      first = first === undefined ? p.firstAt : Math.min(first, p.firstAt);
+    return first === undefined ? undefined : first + RAW_FLUSH_AGE_MS;
+  }
+
+  /** Writes the pending samples of hosts whose oldest has waited RAW_FLUSH_AGE_MS. */
+  flushDue(now: number): number {
+    let rows = 0;
+    for (const [id, p] of this.pending) {
+      if (now - p.firstAt >= RAW_FLUSH_AGE_MS || p.rows.length >= RAW_FLUSH_POINTS) rows += this.flush(id);
+    }
+    return rows;
+  }
+
+  /** Writes pending samples of one host (or all hosts): one row per host, split at SEGMENT_MAX_BYTES. */
   flush(hostId?: string): number {
     const ids = hostId === undefined ? [...this.pending.keys()] : [hostId];
     let rows = 0;
     for (const id of ids) {
-      const points = this.pending.get(id);
-      if (!points || points.length === 0) continue;
-      points.sort((a, b) => a.t - b.t);
-      let minSeq = Number.POSITIVE_INFINITY;
-      let maxSeq = 0;
-      for (const p of points) {
-        minSeq = Math.min(minSeq, p.seq);
-        maxSeq = Math.max(maxSeq, p.seq);
+      const seg = this.pending.get(id);
+      if (!seg || seg.rows.length === 0) continue;
+      const sorted = [...seg.rows].sort((a, b) => (a[1] as number) - (b[1] as number));
+      const keysJson = JSON.stringify(seg.keys);
+      let chunk: string[] = [];
+      let chunkRows: (number | null)[][] = [];
+      let bytes = keysJson.length;
+      const write = () => {
+        if (chunkRows.length === 0) return;
+        this.writeSegment(id, keysJson, chunk, chunkRows);
+        rows++;
+        chunk = [];
+        chunkRows = [];
+        bytes = keysJson.length;
+      };
+      for (const row of sorted) {
+        const json = JSON.stringify(row);
+        if (chunkRows.length > 0 && bytes + json.length + 1 > SEGMENT_MAX_BYTES) write();
+        chunk.push(json);
+        chunkRows.push(row);
+        bytes += json.length + 1;
       }
-      this.sql.exec(
-        "INSERT INTO raw_segments (host_id, min_t, max_t, min_seq, max_seq, points) VALUES (?, ?, ?, ?, ?, ?)",
-        id,
-        points[0]?.t ?? 0,
-        points[points.length - 1]?.t ?? 0,
-        minSeq,
-        maxSeq,
-        JSON.stringify(points),
-      );
-      this.maxSeq.set(id, Math.max(this.storedMaxSeq(id), maxSeq));
+      write();
       this.pending.delete(id);
-      rows++;
     }
     return rows;
   }
@@ -96,14 +182,13 @@ export class RawWindow {
       from,
       to,
     );
-    for (const row of cursor) {
-      for (const p of JSON.parse(row.points) as RawPoint[]) if (p.t >= from && p.t <= to) out.push(p);
-    }
-    for (const p of this.pending.get(hostId) ?? []) if (p.t >= from && p.t <= to) out.push(p);
+    for (const row of cursor) unpack(JSON.parse(row.points) as PackedSegment, from, to, out);
+    const seg = this.pending.get(hostId);
+    if (seg) unpack({ k: seg.keys, p: seg.rows }, from, to, out);
     return out.sort((a, b) => a.t - b.t);
   }
 
-  /** Drops segments whose newest sample is older than `before`. Returns rows deleted. */
+  /** Drops segments whose newest sample is older than `before`. */
   prune(before: number): void {
     this.sql.exec("DELETE FROM raw_segments WHERE max_t < ?", before);
   }
@@ -113,6 +198,31 @@ export class RawWindow {
     this.pending.delete(hostId);
     this.maxSeq.delete(hostId);
     this.sql.exec("DELETE FROM raw_segments WHERE host_id = ?", hostId);
+  }
+
+  private writeSegment(id: string, keysJson: string, rowJson: string[], rows: (number | null)[][]): void {
+    let minSeq = Number.POSITIVE_INFINITY;
+    let maxSeq = 0;
+    let minT = Number.POSITIVE_INFINITY;
+    let maxT = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      const seq = r[0] as number;
+      const t = r[1] as number;
+      minSeq = Math.min(minSeq, seq);
+      maxSeq = Math.max(maxSeq, seq);
+      minT = Math.min(minT, t);
+      maxT = Math.max(maxT, t);
+    }
+    this.sql.exec(
+      "INSERT INTO raw_segments (host_id, min_t, max_t, min_seq, max_seq, points) VALUES (?, ?, ?, ?, ?, ?)",
+      id,
+      minT,
+      maxT,
+      minSeq,
+      maxSeq,
+      `{"k":${keysJson},"p":[${rowJson.join(",")}]}`,
+    );
+    this.maxSeq.set(id, Math.max(this.storedMaxSeq(id), maxSeq));
   }
 
   private storedMaxSeq(hostId: string): number {
@@ -135,7 +245,7 @@ export class RawWindow {
       seq,
     );
     for (const row of cursor) {
-      if ((JSON.parse(row.points) as RawPoint[]).some((p) => p.seq === seq)) return true;
+      if ((JSON.parse(row.points) as PackedSegment).p.some((r) => r[0] === seq)) return true;
     }
     return false;
   }

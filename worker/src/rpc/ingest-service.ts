@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { HostInfo } from "@fleetwatch/proto/host_pb";
 import {
@@ -8,7 +8,7 @@ import {
   PushResponseSchema,
   StreamSummarySchema,
 } from "@fleetwatch/proto/ingest_pb";
-import type { Sample } from "@fleetwatch/proto/sample_pb";
+import { type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { INTERNAL } from "../fleet/protocol";
 import { validateHostInfo } from "../fleet/validate-host-info";
 import { type ValidSample, validateSample } from "../fleet/validate-sample";
@@ -97,8 +97,19 @@ export function registerIngestService(router: ConnectRouter, core: IngestCore): 
       }
       core.admit(caller, req.samples.length);
       const now = Date.now();
-      // Validate the whole batch first: a bad batch stores nothing.
-      const valid = req.samples.map((s) => validateSample(s, now));
+      // Validate the whole batch first: a bad batch stores nothing. A batch
+      // may be large, but each sample in it has the cap of one streamed message.
+      const valid = req.samples.map((s, i) => {
+        const v = validateSample(s, now);
+        const bytes = toBinary(SampleSchema, s).length;
+        if (bytes > MAX_MESSAGE_BYTES) {
+          throw new ConnectError(
+            `samples[${i}] is ${bytes} bytes, over the per-sample limit of ${MAX_MESSAGE_BYTES}`,
+            Code.ResourceExhausted,
+          );
+        }
+        return v;
+      });
       let accepted = 0;
       let duplicates = 0;
       let through = 0;

@@ -1,0 +1,110 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { RAW_FLUSH_AGE_MS, RawWindow, SEGMENT_MAX_BYTES } from "../../worker/src/fleet/raw-window";
+import type { ValidSample } from "../../worker/src/fleet/validate-sample";
+import type { Metrics } from "../../worker/src/metrics/types";
+
+/** A sample with `mounts` filesystems: about 50 bytes of packed text per mount. */
+function wide(seq: number, t: number, mounts: number, pct = 40): ValidSample {
+  const metrics: Metrics = {
+    cpu: { totalPct: pct, perCorePct: [pct, pct] },
+    filesystems: Array.from({ length: mounts }, (_, i) => ({
+      mount: `/srv/volume-${i}`,
+      fsType: "ext4",
+      device: `/dev/vd${i}`,
+      sizeBytes: 1_000_000_000_000,
+      usedBytes: 400_000_000_000 + i * 1_234_567,
+    })),
+  };
+  return { seq, timeMs: t, metrics };
+}
+
+/** Runs `fn` against a fresh RawWindow on a fresh fleet object's real SQLite storage. */
+async function withWindow<T>(fn: (raw: RawWindow, sql: SqlStorage) => T): Promise<T> {
+  const stub = env.FLEET.get(env.FLEET.idFromName(`raw-${crypto.randomUUID()}`));
+  return runInDurableObject(stub, (_obj, state) => {
+    const sql = state.storage.sql;
+    RawWindow.migrate(sql);
+    return fn(new RawWindow(sql), sql);
+  });
+}
+
+function segments(sql: SqlStorage) {
+  return sql
+    .exec<{ n: number; bytes: number; min_seq: number; max_seq: number }>(
+      "SELECT json_array_length(points, '$.p') AS n, length(points) AS bytes, min_seq, max_seq FROM raw_segments ORDER BY max_t",
+    )
+    .toArray();
+}
+
+describe("raw window packing", () => {
+  it("writes a host's samples as one row once the oldest has waited the flush age", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      for (let i = 1; i <= 60; i++) raw.add("h1", wide(i, t0 + i * 5000, 2), t0);
+      raw.add("h2", wide(1, t0, 2), t0 + 200_000);
+
+      expect(raw.flushDue(t0 + RAW_FLUSH_AGE_MS - 1)).toBe(0);
+      expect(segments(sql)).toEqual([]);
+      expect(raw.nextFlushAt()).toBe(t0 + RAW_FLUSH_AGE_MS);
+
+      expect(raw.flushDue(t0 + RAW_FLUSH_AGE_MS)).toBe(1);
+      expect(segments(sql).map((s) => s.n)).toEqual([60]);
+      // h2 is younger and still waits, readable from memory.
+      expect(raw.pendingCount).toBe(1);
+      expect(raw.range("h2", t0, t0).map((p) => p.v.cpu)).toEqual([40]);
+      expect(raw.nextFlushAt()).toBe(t0 + 200_000 + RAW_FLUSH_AGE_MS);
+    });
+  });
+
+  it("splits a replayed burst into rows under the size cap and reads every point back", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      const n = 600;
+      for (let i = 1; i <= n; i++) raw.add("h1", wide(i, t0 + i * 5000, 40, i % 100), t0);
+      raw.flush();
+
+      const segs = segments(sql);
+      expect(segs.length).toBeGreaterThan(1);
+      for (const s of segs) expect(s.bytes).toBeLessThanOrEqual(SEGMENT_MAX_BYTES);
+      expect(segs.reduce((a, s) => a + s.n, 0)).toBe(n);
+      // Segments do not overlap in seq, so each seq is stored exactly once.
+      for (let i = 1; i < segs.length; i++) {
+        expect(segs[i]?.min_seq).toBeGreaterThan(segs[i - 1]?.max_seq ?? 0);
+      }
+
+      const back = raw.range("h1", t0, t0 + (n + 1) * 5000);
+      expect(back.map((p) => p.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      expect(back[41]?.v.cpu).toBe(42);
+      expect(back[0]?.v["disk.used:/srv/volume-39"]).toBe(400_000_000_000 + 39 * 1_234_567);
+    });
+  });
+
+  it("refuses a seq it already holds, pending or stored", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      expect(raw.add("h1", wide(7, t0, 1), t0)).toBe(true);
+      expect(raw.add("h1", wide(7, t0, 1, 99), t0)).toBe(false);
+      raw.flush();
+      expect(raw.add("h1", wide(7, t0, 1, 99), t0)).toBe(false);
+      expect(raw.add("h1", wide(3, t0 - 20_000, 1), t0)).toBe(true);
+      raw.flush();
+      expect(segments(sql).reduce((a, s) => a + s.n, 0)).toBe(2);
+      expect(raw.range("h1", 0, t0).map((p) => p.v.cpu)).toEqual([40, 40]);
+    });
+  });
+
+  it("keeps absent series absent rather than zero", async () => {
+    await withWindow((raw) => {
+      const t0 = 1_700_000_000_000;
+      raw.add("h1", { seq: 1, timeMs: t0, metrics: { load: { load1: 1, load5: 2, load15: 3 } } }, t0);
+      raw.add("h1", wide(2, t0 + 5000, 1), t0);
+      raw.flush();
+      const [a, b] = raw.range("h1", t0, t0 + 5000);
+      expect(a?.v).toEqual({ load1: 1, load5: 2, load15: 3 });
+      expect(b?.v.load1).toBeUndefined();
+      expect(b?.v.cpu).toBe(40);
+    });
+  });
+});
