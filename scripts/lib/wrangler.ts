@@ -5,8 +5,11 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Local state (D1, DO storage) shared by migrations, `wrangler dev` and the fleet CLI. */
 export const PERSIST_DIR = ".wrangler/state";
-/** D1 database name from wrangler.toml. */
-export const DB_NAME = "fleetwatch";
+/**
+ * The D1 binding from wrangler.toml. D1 commands name the binding, not the
+ * database, so `--env staging` resolves to that environment's database.
+ */
+export const DB_BINDING = "DB";
 
 const WRANGLER = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 
@@ -63,12 +66,12 @@ function targetArgs(t: D1Target): string[] {
 
 /** Applies D1 migrations. */
 export function applyMigrations(t: D1Target): void {
-  wrangler(["d1", "migrations", "apply", DB_NAME, ...targetArgs(t)], { cwd: t.cwd, env: { CI: "true" } });
+  wrangler(["d1", "migrations", "apply", DB_BINDING, ...targetArgs(t)], { cwd: t.cwd, env: { CI: "true" } });
 }
 
 /** Runs SQL against D1 and returns the result rows of the last statement. */
 export function d1(t: D1Target, sql: string): Record<string, unknown>[] {
-  const out = wrangler(["d1", "execute", DB_NAME, ...targetArgs(t), "--json", "--command", sql], {
+  const out = wrangler(["d1", "execute", DB_BINDING, ...targetArgs(t), "--json", "--command", sql], {
     cwd: t.cwd,
   });
   const parsed: unknown = JSON.parse(out.slice(out.indexOf("[")));

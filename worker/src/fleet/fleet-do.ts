@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { drizzle } from "drizzle-orm/d1";
 import { onHostsChanged } from "../alerts/engine";
 import type { Role } from "../db/schema";
-import type { HostInfoView, HostView, LiveFrame, SeriesResult } from "../metrics/types";
+import type { HostInfoView, HostView, LiveFrame, SeriesExport, SeriesResult } from "../metrics/types";
 import { type ConnectFetchHandler, createConnectFetchHandler } from "../rpc/connect-handler";
 import { type IngestCaller, registerIngestService } from "../rpc/ingest-service";
 import { Broadcaster } from "./broadcaster";
@@ -14,7 +14,7 @@ import { IngestLimiter } from "./rate-limit";
 import { RawWindow } from "./raw-window";
 import { aggregateWindow, type WindowAgg } from "./rollup";
 import { RollupStore } from "./rollup-store";
-import { querySeries, RETENTION } from "./series";
+import { exportSeries, querySeries, RETENTION, type SeriesSource } from "./series";
 import { MeteredSql, newUsage, type Usage } from "./usage";
 import type { ValidSample } from "./validate-sample";
 
@@ -138,20 +138,22 @@ export class FleetDO extends DurableObject<Env> {
   ): Promise<SeriesResult | undefined> {
     this.usage.doRequests++;
     if (!this.hosts.get(hostId)) return undefined;
-    const result = await querySeries(
-      {
-        raw: this.raw,
-        db: drizzle(this.env.DB),
-        fleetId: this.fleetId,
-        pendingHours: (id) => this.rollups.pendingHours(id),
-      },
-      hostId,
-      metric,
-      from,
-      to,
-      Date.now(),
-      stepS,
-    );
+    const result = await querySeries(this.seriesSource(), hostId, metric, from, to, Date.now(), stepS);
+    this.sql.settle();
+    return result;
+  }
+
+  /** Several series of a host over one range (all of them when `metrics` is empty). */
+  async exportSeries(
+    hostId: string,
+    metrics: string[],
+    from: number,
+    to: number,
+    stepS?: number,
+  ): Promise<SeriesExport | undefined> {
+    this.usage.doRequests++;
+    if (!this.hosts.get(hostId)) return undefined;
+    const result = await exportSeries(this.seriesSource(), hostId, metrics, from, to, Date.now(), stepS);
     this.sql.settle();
     return result;
   }
@@ -287,6 +289,15 @@ export class FleetDO extends DurableObject<Env> {
         }
       }
     }
+  }
+
+  private seriesSource(): SeriesSource {
+    return {
+      raw: this.raw,
+      db: drizzle(this.env.DB),
+      fleetId: this.fleetId,
+      pendingHours: (id) => this.rollups.pendingHours(id),
+    };
   }
 
   private snapshot(): LiveFrame {

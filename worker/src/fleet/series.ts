@@ -1,5 +1,5 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { SeriesPoint, SeriesResult, Tier } from "../metrics/types";
+import type { SeriesExport, SeriesPoint, SeriesResult, Tier } from "../metrics/types";
 import type { RawWindow } from "./raw-window";
 import { bucketStart, combine, DAY_MS, HOUR_MS, MINUTE_MS, type RollupPoint, rollupRaw } from "./rollup";
 import { readRollups } from "./rollup-store";
@@ -48,6 +48,35 @@ export interface SeriesSource {
   pendingHours(hostId: string): number[];
 }
 
+/** Rollup points of every series of a host over [from, to], at the tier and step picked for the range. */
+export async function queryRollups(
+  src: SeriesSource,
+  hostId: string,
+  from: number,
+  to: number,
+  now: number,
+  stepS?: number,
+): Promise<{ tier: Tier; stepMs: number; points: RollupPoint[] }> {
+  const tier = pickTier(from, to, now);
+  const stepMs = pickStepMs(tier, from, to, stepS);
+  if (tier === "raw") return { tier, stepMs, points: rollupRaw(src.raw.range(hostId, from, to), stepMs) };
+  const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to);
+  // Hours still pending in the DO replace whatever D1 holds for them.
+  const pending = src
+    .pendingHours(hostId)
+    .filter((h) => h + HOUR_MS > from && h <= to && h >= now - RETENTION.raw);
+  const fresh: RollupPoint[] = [];
+  for (const h of pending) {
+    fresh.push(
+      ...rollupRaw(src.raw.range(hostId, Math.max(h, from), Math.min(h + HOUR_MS - 1, to)), MINUTE_MS),
+    );
+  }
+  const pendingSet = new Set(pending);
+  const kept = stored.filter((p) => !pendingSet.has(bucketStart(p.t, HOUR_MS)));
+  // Minute points of pending hours combine with stored hour points alike.
+  return { tier, stepMs, points: combine([...kept, ...fresh], stepMs) };
+}
+
 /**
  * A host's series over [from, to]: raw from the DO's window, rollups from
  * D1 plus the DO's hours not yet written there (recent or late data), so
@@ -62,27 +91,31 @@ export async function querySeries(
   now: number,
   stepS?: number,
 ): Promise<SeriesResult> {
-  const tier = pickTier(from, to, now);
-  const stepMs = pickStepMs(tier, from, to, stepS);
-  let points: RollupPoint[];
-  if (tier === "raw") {
-    points = rollupRaw(src.raw.range(hostId, from, to), stepMs);
-  } else {
-    const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to);
-    // Hours still pending in the DO replace whatever D1 holds for them.
-    const pending = src
-      .pendingHours(hostId)
-      .filter((h) => h + HOUR_MS > from && h <= to && h >= now - RETENTION.raw);
-    const fresh: RollupPoint[] = [];
-    for (const h of pending) {
-      fresh.push(
-        ...rollupRaw(src.raw.range(hostId, Math.max(h, from), Math.min(h + HOUR_MS - 1, to)), MINUTE_MS),
-      );
-    }
-    const pendingSet = new Set(pending);
-    const kept = stored.filter((p) => !pendingSet.has(bucketStart(p.t, HOUR_MS)));
-    // Minute points of pending hours combine with stored hour points alike.
-    points = combine([...kept, ...fresh], stepMs);
-  }
+  const { tier, stepMs, points } = await queryRollups(src, hostId, from, to, now, stepS);
   return { metric, tier, stepS: stepMs / 1000, points: project(points, metric) };
+}
+
+/**
+ * Several series of a host over one range (all it has when `metrics` is
+ * empty), read once: the export of a host's history.
+ */
+export async function exportSeries(
+  src: SeriesSource,
+  hostId: string,
+  metrics: string[],
+  from: number,
+  to: number,
+  now: number,
+  stepS?: number,
+): Promise<SeriesExport> {
+  const { tier, stepMs, points } = await queryRollups(src, hostId, from, to, now, stepS);
+  let names = metrics;
+  if (names.length === 0) {
+    const seen = new Set<string>();
+    for (const p of points) for (const k in p.v) seen.add(k);
+    names = [...seen].sort();
+  }
+  const series: Record<string, SeriesPoint[]> = {};
+  for (const m of names) series[m] = project(points, m);
+  return { tier, stepS: stepMs / 1000, from, to, series };
 }

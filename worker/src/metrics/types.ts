@@ -150,6 +150,16 @@ export interface SeriesResult {
   points: SeriesPoint[];
 }
 
+/** `GET /api/fleets/:fleet/hosts/:host/export?format=json`. */
+export interface SeriesExport {
+  tier: Tier;
+  stepS: number;
+  from: number;
+  to: number;
+  /** Series key -> points, in time order. */
+  series: Record<string, SeriesPoint[]>;
+}
+
 /** `GET|POST /api/session`. */
 export interface SessionInfo {
   fleet: string;
