@@ -216,7 +216,9 @@ describe.runIf(linux)("collectors on this Linux host", () => {
   it("sample every group after priming, then the slow groups only every Nth tick", async () => {
     const sampler = new Sampler(3);
     await sampler.prime();
-    await sleep(200);
+    await sleep(100);
+    // Spend CPU in this process, so at least one process has ticks in the window.
+    for (const until = Date.now() + 80; Date.now() < until; );
     const first = create(SampleSchema, await sampler.take());
     expect(first.cpu).toBeDefined();
     expect(first.diskIo ?? first.net.length).toBeTruthy();
