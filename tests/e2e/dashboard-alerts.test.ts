@@ -52,7 +52,7 @@ describe("alerts in the dashboard, against wrangler dev", () => {
     const { context, page, problems } = await openPage(browser, hub.url);
     await page.goto(`/?token=${token}`);
     await page.getByTestId("session-fleet").waitFor();
-    await page.getByRole("link", { name: "Alerts" }).click();
+    await page.getByRole("link", { name: "Alerts", exact: true }).click();
     await page.getByTestId("rules-table").waitFor();
     return {
       page,
@@ -160,6 +160,15 @@ describe("alerts in the dashboard, against wrangler dev", () => {
       expect(await result.textContent()).toBe("Delivered (HTTP 200)");
       expect(hooks.some((h) => h.includes("Test notification"))).toBe(true);
 
+      // Edit: a new name only; the stored URL is kept (the hub never sends it back).
+      await row.getByTestId("channel-edit").click();
+      const edit = page.getByTestId("channel-form");
+      await edit.getByTestId("channel-name").fill("e2e receiver (edited)");
+      await edit.getByTestId("channel-submit").click();
+      await expect.poll(() => page.getByTestId("channel-form").count(), POLL).toBe(0);
+      await expect.poll(() => row.locator("th").textContent(), POLL).toBe("e2e receiver (edited)");
+      expect(await row.textContent()).toContain("127.0.0.1");
+
       // Two clicks delete (no dialog).
       await row.getByTestId("channel-delete").click();
       await row.getByTestId("channel-delete").click();
@@ -180,6 +189,45 @@ describe("alerts in the dashboard, against wrangler dev", () => {
       expect(await page.getByTestId("alerts-page").textContent()).toContain("admin token");
     } finally {
       await close();
+    }
+  });
+
+  it("colours hosts by the fleet's own rules and counts firing alerts in the header", async () => {
+    // 60 % cpu: healthy under the 80/90 defaults and the built-in rules (warning above 90 %).
+    const warm = await new SyntheticHost(hub.url, tokens.agent, "warm-1").hello();
+    await warm.push([{ cpu: 60, mem: 20, disk: 20 }]);
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${hub.url}/api/fleets/${FLEET}/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens.admin}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const created = await api("POST", "rules", {
+      name: "Fleet CPU critical",
+      metric: "cpu",
+      comparator: ">",
+      threshold: 50,
+      severity: "critical",
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { rule } = (await created.json()) as { rule: { id: string } };
+    // warm-1 is above it: the minute's evaluation fires an alert for the header to count.
+    await cron();
+    const { context, page, problems } = await openPage(browser, hub.url);
+    try {
+      await page.goto(`/?token=${tokens.viewer}`);
+      const card = page.locator(`[data-testid="host-card"][data-host-id="${warm.id}"]`);
+      await expect.poll(() => card.getAttribute("data-health"), POLL).toBe("critical");
+      expect(await card.locator('.meter[data-level="critical"] [data-metric="cpu"]').count()).toBe(1);
+      const firing = page.getByTestId("firing-count");
+      await expect.poll(async () => Number(await firing.getAttribute("data-count")), POLL).toBeGreaterThan(0);
+      expect(await firing.textContent()).toMatch(/^\d+ firing alerts?$/);
+      await firing.click();
+      await page.getByTestId("alerts-page").waitFor();
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await context.close();
+      await api("DELETE", `rules/${rule.id}`);
     }
   });
 });

@@ -85,7 +85,7 @@ describe("dashboard layout and scale in Chromium", () => {
       await page.locator('[data-testid="chart"][data-chart="cpu"]').scrollIntoViewIfNeeded();
       await page.locator('[data-testid="chart"][data-chart="cpu"][data-state="ready"]').waitFor();
       expect(await overflowX(page), "host page").toBe(0);
-      await page.getByRole("link", { name: "Alerts" }).click();
+      await page.getByRole("link", { name: "Alerts", exact: true }).click();
       await page.getByTestId("rules-table").waitFor();
       expect(await overflowX(page), "alerts page").toBe(0);
       await page.getByTestId("rule-new").click();

@@ -44,6 +44,8 @@ describe("app rendering", () => {
   it("renders a card per host with hostile names as text", async () => {
     const { session, live, applyChanges, emptyChanges } = await setup();
     session.value = { state: "signed-in", info: { fleet: "f1", role: "viewer" } };
+    // What the session's watcher does once the fleet's rules are read.
+    const { thresholdsSettled } = await import("../src/lib/fleet-alerts");
     const evil = host("evil", {
       info: { ...host("x").info, hostname: "<img src=x onerror=alert(1)>", labels: { env: "<b>prod</b>" } },
     });
@@ -62,6 +64,11 @@ describe("app rendering", () => {
     live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [evil, hot, stale] });
     live.loaded.value = true;
     await tick();
+    // Hosts are in, the rules not yet: the list waits rather than re-sorting right after it shows.
+    expect(root.byTestId("fleet-loading")).toHaveLength(1);
+    expect(root.byTestId("shown-count")[0]?.textContent).toBe("Loading…");
+    thresholdsSettled.value = true;
+    await tick();
     const cards = root.byTestId("host-card");
     expect(cards.map((c) => c.getAttribute("data-host-id"))).toEqual(["hot", "old", "evil"]);
     expect(root.findAll((e) => e.localName === "img")).toHaveLength(0);
@@ -79,6 +86,21 @@ describe("app rendering", () => {
     const count = (s: string) =>
       counts?.findAll((e) => e.getAttribute("data-status") === s)[0]?.getAttribute("data-count");
     expect([count("critical"), count("stale"), count("healthy")]).toEqual(["1", "1", "1"]);
+  });
+
+  it("shows the fleet's firing alerts in the header, linking to the alerts page", async () => {
+    const { firingCount } = await import("../src/lib/fleet-alerts");
+    const link = () => root.byTestId("firing-count")[0];
+    expect(link()?.textContent).toBe("– firing alerts");
+    firingCount.value = 1;
+    await tick();
+    expect(link()?.textContent).toBe("1 firing alert");
+    expect(link()?.getAttribute("href")).toBe("/alerts");
+    expect(link()?.getAttribute("class")).toContain("count-alerting");
+    firingCount.value = 0;
+    await tick();
+    expect(link()?.textContent).toBe("0 firing alerts");
+    expect(link()?.getAttribute("class")).not.toContain("count-alerting");
   });
 
   it("updates one card in place when a host frame arrives", async () => {
@@ -112,6 +134,16 @@ describe("app rendering", () => {
     await tick(100);
     expect(root.byTestId("host-name")[0]?.textContent).toBe("hot");
     expect(root.byTestId("host-info")).toHaveLength(1);
+    const sparks = root.byTestId("sparklines")[0]?.findAll((e) => e.getAttribute("class") === "spark") ?? [];
+    expect(sparks.map((e) => e.getAttribute("data-metric"))).toEqual([
+      "cpu",
+      "mem",
+      "load1",
+      "net.rx",
+      "net.tx",
+      "disk.read",
+      "disk.write",
+    ]);
     const errors = root.byTestId("chart-error");
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]?.textContent).toContain("no such series");

@@ -110,7 +110,8 @@ export class FakeElement extends FakeNode {
       },
       ...init,
     };
-    for (const fn of this.listeners.get(type) ?? []) fn(e);
+    // Listeners run with the element as `this`, as the DOM does (Preact's event proxy relies on it).
+    for (const fn of this.listeners.get(type) ?? []) fn.call(this, e);
   }
   getBoundingClientRect() {
     return { top: 0, left: 0, width: 1000, height: 1000, bottom: 1000, right: 1000 };
@@ -135,6 +136,16 @@ export class FakeElement extends FakeNode {
   byTestId(id: string): FakeElement[] {
     return this.findAll((e) => e.getAttribute("data-testid") === id);
   }
+  /** Only attribute selectors (`[name="x"]`): all the app asks for. */
+  querySelector(selector: string): FakeElement | null {
+    const m = /^\[([\w-]+)="([^"]*)"\]$/.exec(selector);
+    if (!m) throw new Error(`fake DOM: unsupported selector ${selector}`);
+    const [, attr = "", value] = m;
+    return this.findAll((e) => e.getAttribute(attr) === value)[0] ?? null;
+  }
+  focus() {
+    if (this.ownerDocument) this.ownerDocument.activeElement = this;
+  }
 }
 
 export class FakeDocument extends FakeNode {
@@ -142,6 +153,7 @@ export class FakeDocument extends FakeNode {
   title = "";
   documentElement: FakeElement;
   visibilityState = "visible";
+  activeElement: FakeElement | null = null;
   constructor() {
     super(9);
     this.documentElement = this.createElementNS("", "html");

@@ -1,4 +1,5 @@
 import type { HostView } from "../../worker/src/metrics/types";
+import type { RuleView } from "../src/lib/alerts-api";
 
 /** A host with sensible defaults; override what a test is about. */
 export function host(id: string, over: Partial<HostView> = {}, metrics: HostView["metrics"] = {}): HostView {
@@ -26,6 +27,30 @@ export function host(id: string, over: Partial<HostView> = {}, metrics: HostView
       filesystems: [{ mount: "/", fsType: "ext4", device: "/dev/sda1", sizeBytes: 100, usedBytes: 20 }],
       ...metrics,
     },
+    ...over,
+  };
+}
+
+/** A stored, enabled, fleet-wide rule (cpu above 50 %, warning); override what a test is about. */
+export function rule(over: Partial<RuleView> = {}): RuleView {
+  return {
+    id: "rule_1",
+    name: "Hot",
+    metric: "cpu",
+    aggregation: "avg",
+    windowS: 60,
+    comparator: ">",
+    threshold: 50,
+    clearThreshold: 50,
+    forS: 0,
+    severity: "warning",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+    builtin: null,
+    createdAt: 1,
+    updatedAt: 1,
     ...over,
   };
 }

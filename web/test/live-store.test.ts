@@ -69,6 +69,26 @@ describe("LiveStore", () => {
     expect(ids(s)).toEqual(["b", "c"]);
   });
 
+  it("keeps each applied sample for the sparklines and forgets removed hosts", () => {
+    const s = make();
+    s.connect("f");
+    const ws = FakeSocket.all[0];
+    ws?.open();
+    ws?.frame({ type: "snapshot", fleet: "f", serverTime: 1, hosts: [host("a", { lastSeen: 1000 })] });
+    vi.advanceTimersByTime(20);
+    ws?.frame({
+      type: "hosts",
+      serverTime: 2,
+      hosts: [host("a", { lastSeen: 6000 }, { cpu: { totalPct: 55, perCorePct: [] } })],
+    });
+    vi.advanceTimersByTime(20);
+    expect(s.recent.of("a").t).toEqual([1000, 6000]);
+    expect(s.recent.of("a").values.cpu).toEqual([10, 55]);
+    ws?.frame({ type: "removed", serverTime: 3, hostIds: ["a"] });
+    vi.advanceTimersByTime(20);
+    expect(s.recent.of("a").t).toEqual([]);
+  });
+
   it("ignores deltas that arrive before the snapshot and asks for one", () => {
     const s = make();
     s.connect("f");

@@ -1,72 +1,26 @@
 import type { ChannelView } from "../../../worker/src/alerts/channels";
 import type { RuleSpec, RuleView } from "../../../worker/src/alerts/rules";
 import type { SilenceMatchers } from "../../../worker/src/alerts/silences";
-import type { AlertState, NotificationStatus, Severity } from "../../../worker/src/db/alerts-schema";
+import type { AlertView, NotificationView, SilenceView } from "../../../worker/src/alerts/views";
+import type { Severity } from "../../../worker/src/db/alerts-schema";
 import { fleetPath, request } from "./api";
 
 /**
  * The alerts API: alert episodes, rules, notification channels, silences.
- * Rule, channel and matcher types come from the worker's alerts modules
- * (type-only imports; nothing of the worker is bundled).
+ * Response types come from the worker's alerts modules (`alerts/views.ts`
+ * and friends) as type-only imports: erased at build, so nothing of the
+ * worker is bundled, and never re-declared here.
  */
-export type { ChannelView, RuleSpec, RuleView, Severity, SilenceMatchers };
-
-// TEMPORARY local declarations. `AlertView`, `SilenceView` and `NotificationView` are
-// declared in worker/src/routes/{alerts,silences}.ts, which reference the Workers `Env`
-// and so cannot be imported under the web tsconfig. They are copied here field for
-// field until they move to a type-only module (e.g. worker/src/alerts/views.ts);
-// then import them and delete these.
-
-/** An alert episode (TEMPORARY copy of `AlertView` in worker/src/routes/alerts.ts). */
-export interface AlertView {
-  id: string;
-  fingerprint: string;
-  ruleId: string;
-  rule: string;
-  severity: Severity;
-  hostId: string;
-  host: string;
-  series: string;
-  labels: Record<string, string>;
-  state: AlertState;
-  value: number;
-  threshold: number;
-  pendingSince: number;
-  startsAt: number | null;
-  endsAt: number | null;
-  lastNotifiedAt: number | null;
-  silenced: boolean;
-}
-
-/** A silence (TEMPORARY copy of `SilenceView` in worker/src/routes/silences.ts). */
-export interface SilenceView {
-  id: string;
-  matchers: SilenceMatchers;
-  comment: string;
-  createdBy: string;
-  startsAt: number;
-  endsAt: number;
-  active: boolean;
-  createdAt: number;
-}
-
-/** A notification delivery (TEMPORARY copy of `NotificationView` in worker/src/routes/alerts.ts). */
-export interface NotificationView {
-  id: string;
-  channelId: string;
-  channel: string;
-  alertId: string | null;
-  event: "firing" | "repeat" | "resolved" | "test";
-  status: NotificationStatus;
-  summary: { status: "firing" | "resolved"; rule: string; host: string } | null;
-  attempts: number;
-  nextAttemptAt: number | null;
-  lastAttemptAt: number | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: number;
-  deliveredAt: number | null;
-}
+export type {
+  AlertView,
+  ChannelView,
+  NotificationView,
+  RuleSpec,
+  RuleView,
+  Severity,
+  SilenceMatchers,
+  SilenceView,
+};
 
 /** `GET .../alerts`: episodes plus the last evaluation failure, if any. */
 export interface AlertList {

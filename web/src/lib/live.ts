@@ -2,6 +2,7 @@ import { batch, computed, type ReadonlySignal, type Signal, signal } from "@prea
 import type { HostView, LiveRequest } from "../../../worker/src/metrics/types";
 import { liveUrl } from "./api";
 import { coalesce, emptyChanges, hasChanges, type PendingChanges, parseFrame } from "./live-frames";
+import { RecentValues } from "./recent";
 import { type ConnectionStatus, ReconnectingSocket } from "./reconnecting-socket";
 
 /** Membership map of the store: host id -> that host's own signal. */
@@ -70,6 +71,8 @@ export class LiveStore {
   readonly clockSkewMs = signal(0);
   /** The fleet connected to, if any. */
   readonly fleet = signal<string | undefined>(undefined);
+  /** The last minutes of each host's figures, filled as frames are applied (for sparklines). */
+  readonly recent = new RecentValues();
 
   #socket: ReconnectingSocket | undefined;
   #pending = emptyChanges();
@@ -116,6 +119,7 @@ export class LiveStore {
     this.#socket = undefined;
     clearTimeout(this.#snapshotTimer);
     this.#pending = emptyChanges();
+    this.recent.clear();
     batch(() => {
       this.fleet.value = undefined;
       this.hosts.value = new Map();
@@ -175,6 +179,10 @@ export class LiveStore {
     const p = this.#pending;
     if (!hasChanges(p)) return;
     this.#pending = emptyChanges();
+    // Before the host signals change, so what renders from them finds these points.
+    for (const h of p.snapshot ?? []) this.recent.record(h);
+    for (const h of p.upserts.values()) this.recent.record(h);
+    for (const id of p.removals) this.recent.forget(id);
     batch(() => {
       if (p.serverTime !== undefined) this.clockSkewMs.value = p.serverTime - Date.now();
       this.hosts.value = applyChanges(this.hosts.peek(), p);

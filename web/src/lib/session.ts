@@ -1,5 +1,6 @@
 import { effect, signal } from "@preact/signals";
 import { ApiError, createSession, deleteSession, errorMessage, getSession, type SessionInfo } from "./api";
+import { watchFleetAlerts } from "./fleet-alerts";
 import { live } from "./live";
 
 /** Where sign-in stands. `error` explains why we are signed out, when it is worth saying. */
@@ -71,14 +72,20 @@ async function recheckSession(): Promise<void> {
 
 /**
  * Resolves the session on start-up (a `?token=` from `npm start` first, then
- * the cookie) and keeps the live feed connected exactly while signed in.
+ * the cookie) and keeps the live feed connected, and the fleet's thresholds
+ * and firing count current, exactly while signed in.
  */
 export async function startSession(): Promise<void> {
   live.onDrop = () => void recheckSession();
   effect(() => {
     const s = session.value;
-    if (s.state === "signed-in") live.connect(s.info.fleet);
-    else live.disconnect();
+    if (s.state !== "signed-in") {
+      live.disconnect();
+      return;
+    }
+    live.connect(s.info.fleet);
+    // The cleanup runs on sign-out or a change of session.
+    return watchFleetAlerts(s.info.fleet);
   });
   const token = takeTokenFromUrl();
   if (token) {

@@ -1,18 +1,29 @@
 import { useSignal } from "@preact/signals";
-import type { TargetedSubmitEvent } from "preact";
 import { type AlertView, createSilence } from "../../lib/alerts-api";
-import { errorMessage } from "../../lib/api";
 import { now } from "../../lib/clock";
 import { formatAgo, formatDateTime } from "../../lib/format";
 import { hostPath } from "../../lib/router";
+import { type Column, ListTable } from "../common/data-table";
 import { Link } from "../common/link";
+import { Options } from "../common/options";
+import { Field, FormFooter, useSubmit } from "./form";
 import { formatMetricValue } from "./format-alert";
 
-const DURATIONS: { s: number; label: string }[] = [
-  { s: 3600, label: "1 hour" },
-  { s: 4 * 3600, label: "4 hours" },
-  { s: 86_400, label: "1 day" },
-  { s: 7 * 86_400, label: "7 days" },
+/** Silence durations offered, seconds -> text. */
+const DURATIONS: Record<number, string> = {
+  3600: "1 hour",
+  [4 * 3600]: "4 hours",
+  86400: "1 day",
+  [7 * 86_400]: "7 days",
+};
+const COLUMNS: Column[] = [
+  "Severity",
+  "State",
+  "Rule",
+  "Host",
+  { label: "Value", num: true },
+  { label: "Threshold", num: true },
+  "Since",
 ];
 
 /** Mutes this alert's notifications: this rule on this host, or this rule everywhere. */
@@ -28,29 +39,18 @@ function SilenceForm({
   const duration = useSignal(3600);
   const scope = useSignal<"host" | "rule">("host");
   const comment = useSignal("");
-  const busy = useSignal(false);
-  const error = useSignal<string | undefined>(undefined);
-  const submit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    busy.value = true;
-    error.value = undefined;
-    try {
-      // Globs on the hub side: a name is its own glob unless it contains * or ?.
-      await createSilence(fleet, {
-        matchers: scope.value === "host" ? { rule: alert.rule, host: alert.host } : { rule: alert.rule },
-        durationS: duration.value,
-        ...(comment.value.trim() ? { comment: comment.value.trim() } : {}),
-      });
-      onDone(true);
-    } catch (err) {
-      error.value = errorMessage(err);
-      busy.value = false;
-    }
-  };
+  const form = useSubmit("silence-form-error", {}, async () => {
+    // Globs on the hub side: a name is its own glob unless it contains * or ?.
+    await createSilence(fleet, {
+      matchers: scope.value === "host" ? { rule: alert.rule, host: alert.host } : { rule: alert.rule },
+      durationS: duration.value,
+      ...(comment.value.trim() ? { comment: comment.value.trim() } : {}),
+    });
+    onDone(true);
+  });
   return (
-    <form class="inline-form" onSubmit={submit} data-testid="silence-form">
-      <label class="field-stack">
-        <span>For</span>
+    <form class="inline-form" onSubmit={form.submit} data-testid="silence-form">
+      <Field label="For">
         <select
           value={duration.value}
           onChange={(e) => {
@@ -58,15 +58,10 @@ function SilenceForm({
           }}
           data-testid="silence-duration"
         >
-          {DURATIONS.map((d) => (
-            <option key={d.s} value={d.s}>
-              {d.label}
-            </option>
-          ))}
+          <Options labels={DURATIONS} />
         </select>
-      </label>
-      <label class="field-stack">
-        <span>Mute</span>
+      </Field>
+      <Field label="Mute">
         <select
           value={scope.value}
           onChange={(e) => {
@@ -76,9 +71,8 @@ function SilenceForm({
           <option value="host">this rule on {alert.host}</option>
           <option value="rule">this rule on every host</option>
         </select>
-      </label>
-      <label class="field-stack field-grow">
-        <span>Comment</span>
+      </Field>
+      <Field label="Comment" grow>
         <input
           type="text"
           maxLength={500}
@@ -88,25 +82,14 @@ function SilenceForm({
             comment.value = e.currentTarget.value;
           }}
         />
-      </label>
-      <div class="form-actions">
-        <button
-          type="submit"
-          class="btn btn-primary btn-small"
-          disabled={busy.value}
-          data-testid="silence-submit"
-        >
-          Silence
-        </button>
-        <button type="button" class="btn btn-small" onClick={() => onDone(false)}>
-          Cancel
-        </button>
-      </div>
-      {error.value && (
-        <p class="notice notice-error form-error" role="alert" data-testid="form-error">
-          {error.value}
-        </p>
-      )}
+      </Field>
+      <FormFooter
+        submission={form}
+        label="Silence"
+        testId="silence-submit"
+        small
+        onCancel={() => onDone(false)}
+      />
     </form>
   );
 }
@@ -153,95 +136,71 @@ export function AlertTable({
     );
   }
   return (
-    <div class="table-scroll panel panel-flush">
-      <table class="data-table alerts-table" data-testid={testId}>
-        <thead>
-          <tr>
-            <th scope="col">Severity</th>
-            <th scope="col">State</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Host</th>
-            <th scope="col" class="num">
-              Value
+    <ListTable testId={testId} class="alerts-table" columns={COLUMNS} actions={admin}>
+      {alerts.map((a) => {
+        const since = a.startsAt ?? a.pendingSince;
+        const open = a.state !== "resolved";
+        const instance = a.series.includes(":") ? a.series.slice(a.series.indexOf(":") + 1) : "";
+        return [
+          <tr
+            key={a.id}
+            data-testid="alert-row"
+            data-alert-id={a.id}
+            data-state={a.state}
+            data-silenced={a.silenced ? "true" : "false"}
+          >
+            <td>
+              <span class={`badge badge-${a.severity}`}>{a.severity}</span>
+            </td>
+            <StateCell alert={a} />
+            <th scope="row" class="cell-text" title={a.rule}>
+              {a.rule}
             </th>
-            <th scope="col" class="num">
-              Threshold
-            </th>
-            <th scope="col">Since</th>
+            <td class="cell-text" title={a.host}>
+              <Link href={hostPath(a.hostId)}>{a.host}</Link>
+              {instance && <span class="muted"> {instance}</span>}
+            </td>
+            <td class="num">{formatMetricValue(a.series, a.value)}</td>
+            <td class="num">{formatMetricValue(a.series, a.threshold)}</td>
+            <td>
+              <time dateTime={new Date(since).toISOString()} title={formatDateTime(since)}>
+                {formatAgo(since, t)}
+              </time>
+              {a.endsAt !== null && <span class="muted"> · ended {formatAgo(a.endsAt, t)}</span>}
+            </td>
             {admin && (
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {alerts.map((a) => {
-            const since = a.startsAt ?? a.pendingSince;
-            const open = a.state !== "resolved";
-            const instance = a.series.includes(":") ? a.series.slice(a.series.indexOf(":") + 1) : "";
-            return [
-              <tr
-                key={a.id}
-                data-testid="alert-row"
-                data-alert-id={a.id}
-                data-state={a.state}
-                data-silenced={a.silenced ? "true" : "false"}
-              >
-                <td>
-                  <span class={`badge badge-${a.severity}`}>{a.severity}</span>
-                </td>
-                <StateCell alert={a} />
-                <th scope="row" class="cell-text" title={a.rule}>
-                  {a.rule}
-                </th>
-                <td class="cell-text" title={a.host}>
-                  <Link href={hostPath(a.hostId)}>{a.host}</Link>
-                  {instance && <span class="muted"> {instance}</span>}
-                </td>
-                <td class="num">{formatMetricValue(a.series, a.value)}</td>
-                <td class="num">{formatMetricValue(a.series, a.threshold)}</td>
-                <td>
-                  <time dateTime={new Date(since).toISOString()} title={formatDateTime(since)}>
-                    {formatAgo(since, t)}
-                  </time>
-                  {a.endsAt !== null && <span class="muted"> · ended {formatAgo(a.endsAt, t)}</span>}
-                </td>
-                {admin && (
-                  <td class="actions">
-                    {open && !a.silenced && silencing.value !== a.id && (
-                      <button
-                        type="button"
-                        class="btn btn-small"
-                        onClick={() => {
-                          silencing.value = a.id;
-                        }}
-                        data-testid="alert-silence"
-                      >
-                        Silence…
-                      </button>
-                    )}
-                  </td>
+              <td class="actions">
+                {open && !a.silenced && silencing.value !== a.id && (
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    onClick={() => {
+                      silencing.value = a.id;
+                    }}
+                    data-testid="alert-silence"
+                  >
+                    Silence…
+                  </button>
                 )}
-              </tr>,
-              silencing.value === a.id && (
-                <tr key={`${a.id}-silence`} class="form-row">
-                  <td colSpan={admin ? 8 : 7}>
-                    <SilenceForm
-                      fleet={fleet}
-                      alert={a}
-                      onDone={(done) => {
-                        silencing.value = undefined;
-                        if (done) onChanged();
-                      }}
-                    />
-                  </td>
-                </tr>
-              ),
-            ];
-          })}
-        </tbody>
-      </table>
-    </div>
+              </td>
+            )}
+          </tr>,
+          silencing.value === a.id && (
+            <tr key={`${a.id}-silence`} class="form-row">
+              <td colSpan={COLUMNS.length + (admin ? 1 : 0)}>
+                <SilenceForm
+                  fleet={fleet}
+                  alert={a}
+                  onDone={(done) => {
+                    silencing.value = undefined;
+                    if (done) onChanged();
+                  }}
+                />
+              </td>
+            </tr>
+          ),
+        ];
+      })}
+    </ListTable>
   );
 }

@@ -1,16 +1,50 @@
 import { useEffect } from "preact/hooks";
-import { listAlerts, listRules, listSilences } from "../../lib/alerts-api";
+import { type AlertList, listAlerts, listRules, listSilences } from "../../lib/alerts-api";
+import { firingCount } from "../../lib/fleet-alerts";
 import { formatDateTime } from "../../lib/format";
 import { session } from "../../lib/session";
-import { useResource } from "../../lib/use-resource";
+import { thresholds, thresholdsFromRules } from "../../lib/thresholds";
+import { type Resource, useResource } from "../../lib/use-resource";
+import { ErrorNotice } from "../common/notice";
 import { AlertTable } from "./alert-table";
 import { ChannelsSection } from "./channels-section";
 import { RulesSection } from "./rules-section";
+import { AlertsSection } from "./section";
 import { SilencesSection } from "./silences-section";
 import "../../styles/alerts.css";
 
 /** Rules are evaluated once a minute by the hub's cron: refreshing faster shows nothing new. */
 const REFRESH_MS = 30_000;
+/** Open alerts listed at most. */
+const ACTIVE_LIMIT = 200;
+
+/** The two lists of alert episodes: heading, and what an empty list says. */
+const LISTS = {
+  active: { id: "firing-title", title: "Firing and pending", empty: "Nothing is firing." },
+  recent: { id: "recent-title", title: "Recently resolved", empty: "No resolved alerts yet." },
+} as const;
+
+/** One list of alert episodes under its heading (test id `alerts-<kind>`). */
+function AlertsList({
+  kind,
+  list,
+  ...table
+}: {
+  kind: keyof typeof LISTS;
+  list: Resource<AlertList>;
+  fleet: string;
+  admin: boolean;
+  onChanged: () => void;
+}) {
+  const { id, title, empty } = LISTS[kind];
+  return (
+    <AlertsSection id={id} title={title} error={list.error}>
+      {list.data && (
+        <AlertTable alerts={list.data.alerts} empty={empty} testId={`alerts-${kind}`} {...table} />
+      )}
+    </AlertsSection>
+  );
+}
 
 /**
  * Alerts of the fleet: what is firing now (and pending), what fired
@@ -20,7 +54,7 @@ export function AlertsPage() {
   const s = session.value;
   const fleet = s.state === "signed-in" ? s.info.fleet : "";
   const admin = s.state === "signed-in" && s.info.role === "admin";
-  const active = useResource((signal) => listAlerts(fleet, "active", 200, signal), [fleet]);
+  const active = useResource((signal) => listAlerts(fleet, "active", ACTIVE_LIMIT, signal), [fleet]);
   const recent = useResource((signal) => listAlerts(fleet, "resolved", 25, signal), [fleet]);
   const silences = useResource((signal) => listSilences(fleet, signal), [fleet]);
   const rules = useResource((signal) => listRules(fleet, signal), [fleet]);
@@ -41,6 +75,16 @@ export function AlertsPage() {
     };
   }, [fleet]);
 
+  // What this page loads is newer than the header's summary: share it (when the list is whole).
+  useEffect(() => {
+    const open = active.data?.alerts;
+    if (open && open.length < ACTIVE_LIMIT)
+      firingCount.value = open.filter((a) => a.state === "firing").length;
+  }, [active.data]);
+  useEffect(() => {
+    if (rules.data) thresholds.value = thresholdsFromRules(rules.data);
+  }, [rules.data]);
+
   const evalError = active.data?.evaluation;
   return (
     <section class="page alerts-page" aria-labelledby="alerts-title" data-testid="alerts-page">
@@ -56,56 +100,24 @@ export function AlertsPage() {
           {active.loading ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      {evalError?.lastError && (
-        <p class="notice notice-error" role="alert" data-testid="evaluation-error">
-          Rule evaluation failed at {formatDateTime(evalError.lastErrorAt ?? 0)}: {evalError.lastError}
-        </p>
-      )}
-      <section class="alerts-section" aria-labelledby="firing-title">
-        <h2 id="firing-title">Firing and pending</h2>
-        {active.error && (
-          <p class="notice notice-error" role="alert">
-            {active.error}
-          </p>
-        )}
-        {active.data && (
-          <AlertTable
-            fleet={fleet}
-            alerts={active.data.alerts}
-            admin={admin}
-            empty="Nothing is firing."
-            testId="alerts-active"
-            onChanged={refresh}
-          />
-        )}
-      </section>
-      <section class="alerts-section" aria-labelledby="recent-title">
-        <h2 id="recent-title">Recently resolved</h2>
-        {recent.error && (
-          <p class="notice notice-error" role="alert">
-            {recent.error}
-          </p>
-        )}
-        {recent.data && (
-          <AlertTable
-            fleet={fleet}
-            alerts={recent.data.alerts}
-            admin={false}
-            empty="No resolved alerts yet."
-            testId="alerts-recent"
-            onChanged={refresh}
-          />
-        )}
-      </section>
+      <ErrorNotice
+        testId="evaluation-error"
+        message={
+          evalError?.lastError
+            ? `Rule evaluation failed at ${formatDateTime(evalError.lastErrorAt ?? 0)}: ${evalError.lastError}`
+            : undefined
+        }
+      />
+      <AlertsList kind="active" list={active} fleet={fleet} admin={admin} onChanged={refresh} />
+      <AlertsList kind="recent" list={recent} fleet={fleet} admin={false} onChanged={refresh} />
       <SilencesSection fleet={fleet} admin={admin} silences={silences} onChanged={refresh} />
       <RulesSection fleet={fleet} admin={admin} rules={rules} />
       {admin ? (
         <ChannelsSection fleet={fleet} />
       ) : (
-        <section class="alerts-section" aria-labelledby="channels-title">
-          <h2 id="channels-title">Notification channels</h2>
+        <AlertsSection id="channels-title" title="Notification channels">
           <p class="notice">Sign in with an admin token to manage rules, silences and channels.</p>
-        </section>
+        </AlertsSection>
       )}
     </section>
   );

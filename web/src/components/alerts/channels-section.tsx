@@ -1,5 +1,4 @@
 import { useSignal } from "@preact/signals";
-import type { TargetedSubmitEvent } from "preact";
 import type { ChannelKind } from "../../../../worker/src/db/alerts-schema";
 import {
   type ChannelInput,
@@ -13,8 +12,11 @@ import {
 } from "../../lib/alerts-api";
 import { errorMessage } from "../../lib/api";
 import { useResource } from "../../lib/use-resource";
-import { ConfirmButton } from "./confirm-button";
-import { type FormError, formError } from "./field-error";
+import { ListTable } from "../common/data-table";
+import { Options } from "../common/options";
+import { Field, FormFooter, useSubmit } from "./form";
+import { EnabledStatus, ManageButtons, NewButton } from "./row-actions";
+import { AlertsSection, useAction, useEditor } from "./section";
 
 const KIND_LABEL: Record<ChannelKind, string> = {
   webhook: "Webhook (signed JSON)",
@@ -28,37 +30,58 @@ const FIELD_LABEL: Record<keyof ChannelInput, string> = {
   secret: "Signing secret",
   enabled: "Enabled",
 };
+const COLUMNS = ["Channel", "Kind", "URL", "Status"] as const;
 
-function ChannelForm({ fleet, onCreated }: { fleet: string; onCreated: (secret?: string) => void }) {
-  const name = useSignal("");
-  const kind = useSignal<ChannelKind>("webhook");
+/**
+ * A new channel, or changes to one. The hub never sends a stored URL or
+ * secret back (only hints), so when editing an empty URL or secret keeps
+ * the stored one; the kind is fixed once created.
+ */
+function ChannelForm({
+  fleet,
+  channel,
+  onSaved,
+  onCancel,
+}: {
+  fleet: string;
+  channel?: ChannelView;
+  onSaved: (secret?: string) => void;
+  onCancel: () => void;
+}) {
+  const name = useSignal(channel?.name ?? "");
+  const kind = useSignal<ChannelKind>(channel?.kind ?? "webhook");
   const url = useSignal("");
   const secret = useSignal("");
-  const busy = useSignal(false);
-  const error = useSignal<FormError | undefined>(undefined);
-  const submit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    busy.value = true;
-    error.value = undefined;
-    try {
-      const res = await createChannel(fleet, {
+  const form = useSubmit("channel-form-error", FIELD_LABEL, async () => {
+    const newUrl = url.value.trim();
+    const newSecret = kind.value === "webhook" && secret.value ? { secret: secret.value } : {};
+    if (channel) {
+      await updateChannel(fleet, channel.id, {
+        name: name.value,
+        ...(newUrl ? { url: newUrl } : {}),
+        ...newSecret,
+      });
+      onSaved();
+    } else {
+      const created = await createChannel(fleet, {
         name: name.value,
         kind: kind.value,
-        url: url.value.trim(),
-        ...(kind.value === "webhook" && secret.value ? { secret: secret.value } : {}),
+        url: newUrl,
+        ...newSecret,
       });
-      onCreated(res.secret);
-    } catch (err) {
-      error.value = formError(err, FIELD_LABEL);
-      busy.value = false;
+      onSaved(created.secret);
     }
-  };
-  const invalid = (f: keyof ChannelInput) => (error.value?.field === f ? true : undefined);
+  });
   return (
-    <form class="panel" onSubmit={submit} noValidate data-testid="channel-form" aria-label="New channel">
+    <form
+      class="panel"
+      onSubmit={form.submit}
+      noValidate
+      data-testid="channel-form"
+      aria-label={channel ? `Edit channel ${channel.name}` : "New channel"}
+    >
       <div class="form-grid">
-        <label class="field-stack">
-          <span>{FIELD_LABEL.name}</span>
+        <Field label={FIELD_LABEL.name}>
           <input
             name="name"
             type="text"
@@ -67,29 +90,29 @@ function ChannelForm({ fleet, onCreated }: { fleet: string; onCreated: (secret?:
             onInput={(e) => {
               name.value = e.currentTarget.value;
             }}
-            aria-invalid={invalid("name")}
+            {...form.aria("name")}
             data-testid="channel-name"
           />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.kind}</span>
+        </Field>
+        <Field label={FIELD_LABEL.kind}>
           <select
             name="kind"
             value={kind.value}
+            disabled={channel !== undefined}
             onChange={(e) => {
               kind.value = e.currentTarget.value as ChannelKind;
             }}
             data-testid="channel-kind"
           >
-            {Object.entries(KIND_LABEL).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
+            <Options labels={KIND_LABEL} />
           </select>
-        </label>
-        <label class="field-stack span-2">
-          <span>{FIELD_LABEL.url}</span>
+        </Field>
+        <Field
+          label={
+            channel ? `${FIELD_LABEL.url} (now ${channel.urlHint}; unchanged when empty)` : FIELD_LABEL.url
+          }
+          wide
+        >
           <input
             name="url"
             type="url"
@@ -100,13 +123,15 @@ function ChannelForm({ fleet, onCreated }: { fleet: string; onCreated: (secret?:
             onInput={(e) => {
               url.value = e.currentTarget.value;
             }}
-            aria-invalid={invalid("url")}
+            {...form.aria("url")}
             data-testid="channel-url"
           />
-        </label>
+        </Field>
         {kind.value === "webhook" && (
-          <label class="field-stack span-2">
-            <span>{FIELD_LABEL.secret} (optional, at least 16 characters; generated when empty)</span>
+          <Field
+            label={`${FIELD_LABEL.secret} (optional, at least 16 characters; ${channel ? "unchanged" : "generated"} when empty)`}
+            wide
+          >
             <input
               name="secret"
               type="password"
@@ -115,21 +140,17 @@ function ChannelForm({ fleet, onCreated }: { fleet: string; onCreated: (secret?:
               onInput={(e) => {
                 secret.value = e.currentTarget.value;
               }}
-              aria-invalid={invalid("secret")}
+              {...form.aria("secret")}
             />
-          </label>
+          </Field>
         )}
       </div>
-      {error.value && (
-        <p class="notice notice-error form-error" role="alert" data-testid="form-error">
-          {error.value.message}
-        </p>
-      )}
-      <div class="form-actions">
-        <button type="submit" class="btn btn-primary" disabled={busy.value} data-testid="channel-submit">
-          Add channel
-        </button>
-      </div>
+      <FormFooter
+        submission={form}
+        label={channel ? "Save channel" : "Add channel"}
+        testId="channel-submit"
+        onCancel={onCancel}
+      />
     </form>
   );
 }
@@ -158,20 +179,11 @@ function TestResult({ r }: { r: ChannelTestResult | string }) {
 /** Where notifications go (admin only: URLs and secrets are credentials). */
 export function ChannelsSection({ fleet }: { fleet: string }) {
   const channels = useResource((signal) => listChannels(fleet, signal), [fleet]);
-  const adding = useSignal(false);
+  const editor = useEditor<ChannelView>();
   const newSecret = useSignal<string | undefined>(undefined);
   const results = useSignal<Record<string, ChannelTestResult | string>>({});
   const testing = useSignal<string | undefined>(undefined);
-  const error = useSignal<string | undefined>(undefined);
-  const act = async (f: () => Promise<unknown>) => {
-    error.value = undefined;
-    try {
-      await f();
-      channels.reload();
-    } catch (e) {
-      error.value = errorMessage(e);
-    }
-  };
+  const action = useAction(channels.reload);
   const test = async (c: ChannelView) => {
     testing.value = c.id;
     let r: ChannelTestResult | string;
@@ -184,32 +196,28 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
     testing.value = undefined;
   };
   const list = channels.data ?? [];
+  const edit = (c: ChannelView | "new") => {
+    editor.edit(c);
+    newSecret.value = undefined;
+  };
   return (
-    <section class="alerts-section" aria-labelledby="channels-title">
-      <div class="section-head">
-        <h2 id="channels-title">Notification channels</h2>
-        {!adding.value && (
-          <button
-            type="button"
-            class="btn btn-small"
-            onClick={() => {
-              adding.value = true;
-              newSecret.value = undefined;
-            }}
-            data-testid="channel-new"
-          >
-            New channel
-          </button>
-        )}
-      </div>
-      {adding.value && (
+    <AlertsSection
+      id="channels-title"
+      title="Notification channels"
+      error={action.error.value ?? channels.error}
+      actions={!editor.open && <NewButton kind="channel" label="New channel" onClick={() => edit("new")} />}
+    >
+      {editor.open && (
         <ChannelForm
+          key={editor.key}
           fleet={fleet}
-          onCreated={(secret) => {
-            adding.value = false;
+          channel={editor.item}
+          onSaved={(secret) => {
+            editor.close();
             newSecret.value = secret;
             channels.reload();
           }}
+          onCancel={editor.close}
         />
       )}
       {newSecret.value && (
@@ -222,86 +230,61 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
           </p>
         </div>
       )}
-      {(error.value ?? channels.error) && (
-        <p class="notice notice-error" role="alert">
-          {error.value ?? channels.error}
-        </p>
-      )}
-      {channels.data && list.length === 0 && !adding.value && (
+      {channels.data && list.length === 0 && !editor.open && (
         <p class="notice" data-testid="channels-empty">
           No channels: alerts show here but notify no one.
         </p>
       )}
       {list.length > 0 && (
-        <div class="table-scroll panel panel-flush">
-          <table class="data-table" data-testid="channels-table">
-            <thead>
-              <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Kind</th>
-                <th scope="col">URL</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+        <ListTable testId="channels-table" columns={COLUMNS} actions>
+          {list.map((c) => {
+            const r = results.value[c.id];
+            return (
+              <tr key={c.id} data-testid="channel-row" data-channel-id={c.id}>
+                <th scope="row" class="cell-text" title={c.name}>
+                  {c.name}
                 </th>
+                <td>
+                  {KIND_LABEL[c.kind]}
+                  {c.secretHint && <span class="muted small"> secret {c.secretHint}</span>}
+                </td>
+                <td class="cell-text" title={c.urlHint}>
+                  <code>{c.urlHint}</code>
+                </td>
+                <td>
+                  <EnabledStatus enabled={c.enabled} />
+                  {r !== undefined && (
+                    <>
+                      {" "}
+                      <TestResult r={r} />
+                    </>
+                  )}
+                </td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    disabled={testing.value === c.id}
+                    onClick={() => void test(c)}
+                    data-testid="channel-test"
+                  >
+                    {testing.value === c.id ? "Sending…" : "Send test"}
+                  </button>
+                  <ManageButtons
+                    kind="channel"
+                    enabled={c.enabled}
+                    onEdit={() => edit(c)}
+                    onToggle={() =>
+                      void action.run(() => updateChannel(fleet, c.id, { enabled: !c.enabled }))
+                    }
+                    onDelete={() => void action.run(() => deleteChannel(fleet, c.id))}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => {
-                const r = results.value[c.id];
-                return (
-                  <tr key={c.id} data-testid="channel-row" data-channel-id={c.id}>
-                    <th scope="row" class="cell-text" title={c.name}>
-                      {c.name}
-                    </th>
-                    <td>
-                      {KIND_LABEL[c.kind]}
-                      {c.secretHint && <span class="muted small"> secret {c.secretHint}</span>}
-                    </td>
-                    <td class="cell-text" title={c.urlHint}>
-                      <code>{c.urlHint}</code>
-                    </td>
-                    <td>
-                      {c.enabled ? "on" : <span class="muted">paused</span>}
-                      {r !== undefined && (
-                        <>
-                          {" "}
-                          <TestResult r={r} />
-                        </>
-                      )}
-                    </td>
-                    <td class="actions">
-                      <button
-                        type="button"
-                        class="btn btn-small"
-                        disabled={testing.value === c.id}
-                        onClick={() => void test(c)}
-                        data-testid="channel-test"
-                      >
-                        {testing.value === c.id ? "Sending…" : "Send test"}
-                      </button>
-                      <button
-                        type="button"
-                        class="btn btn-small"
-                        onClick={() => void act(() => updateChannel(fleet, c.id, { enabled: !c.enabled }))}
-                        data-testid="channel-toggle"
-                      >
-                        {c.enabled ? "Pause" : "Resume"}
-                      </button>
-                      <ConfirmButton
-                        label="Delete"
-                        confirmLabel="Delete?"
-                        testId="channel-delete"
-                        onConfirm={() => void act(() => deleteChannel(fleet, c.id))}
-                      />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       )}
-    </section>
+    </AlertsSection>
   );
 }

@@ -1,9 +1,9 @@
 import { useSignal } from "@preact/signals";
-import type { TargetedSubmitEvent } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { Aggregation, Comparator, Severity } from "../../../../worker/src/db/alerts-schema";
 import { createRule, type RuleSpec, type RuleView, replaceRule } from "../../lib/alerts-api";
-import { type FormError, formError } from "./field-error";
+import { Options } from "../common/options";
+import { Field, FormFooter, useSubmit } from "./form";
 import { RULE_METRIC_SUGGESTIONS } from "./rule-metrics";
 
 // Option labels typed against the hub's own unions: a value added there fails to compile here.
@@ -20,6 +20,10 @@ const COMPARATOR_LABEL: Record<Comparator, string> = {
   "<=": "at or below",
 };
 const SEVERITY_LABEL: Record<Severity, string> = { warning: "Warning", critical: "Critical" };
+/** `>` shown as `> (above)`. */
+const COMPARATOR_TEXT = Object.fromEntries(
+  Object.entries(COMPARATOR_LABEL).map(([v, l]) => [v, `${v} (${l})`]),
+) as Record<Comparator, string>;
 
 /** Form labels by API field, so the hub's messages (`windowS: ...`) read in the form's words. */
 const FIELD_LABEL: Record<keyof RuleSpec, string> = {
@@ -134,6 +138,73 @@ function body(d: Draft): RuleSpec {
   return spec as RuleSpec;
 }
 
+/** The input attributes a field spec may set. */
+interface InputAttrs {
+  type: "text" | "number";
+  inputMode?: "numeric" | "decimal";
+  min?: number;
+  max?: number;
+  step?: string;
+  maxLength?: number;
+  placeholder?: string;
+  spellcheck?: boolean;
+  list?: string;
+}
+
+/** One control of the form: the draft property it edits and the API field it becomes. */
+interface FieldSpec {
+  key: Exclude<keyof Draft, "enabled">;
+  /** Names the control, so the hub's message about this field finds it. */
+  field: keyof RuleSpec;
+  /** Words after the label: the unit, the syntax. */
+  hint?: string;
+  wide?: boolean;
+  testId?: string;
+  /** A select's options (value -> text); otherwise an input with `input`. */
+  options?: Readonly<Record<string, string>>;
+  input?: InputAttrs;
+  /** Suggestions offered under the input (a datalist). */
+  suggestions?: { id: string; items: readonly { value: string; help: string }[] };
+}
+
+const WHOLE: InputAttrs = { type: "number", inputMode: "numeric" };
+const DECIMAL: InputAttrs = { type: "number", inputMode: "decimal", step: "any" };
+const GLOB: InputAttrs = { type: "text", spellcheck: false };
+
+/** The form's controls, in order (all but the Enabled checkbox). */
+const FIELDS: readonly FieldSpec[] = [
+  { key: "name", field: "name", wide: true, testId: "rule-name", input: { type: "text", maxLength: 100 } },
+  {
+    key: "metric",
+    field: "metric",
+    wide: true,
+    testId: "rule-metric",
+    input: { ...GLOB, list: "rule-metrics" },
+    suggestions: { id: "rule-metrics", items: RULE_METRIC_SUGGESTIONS },
+  },
+  { key: "aggregation", field: "aggregation", options: AGGREGATION_LABEL },
+  {
+    key: "windowMin",
+    field: "windowS",
+    hint: "(min)",
+    testId: "rule-window",
+    input: { ...WHOLE, min: 1, max: 60 },
+  },
+  { key: "comparator", field: "comparator", testId: "rule-comparator", options: COMPARATOR_TEXT },
+  { key: "threshold", field: "threshold", testId: "rule-threshold", input: DECIMAL },
+  {
+    key: "clearThreshold",
+    field: "clearThreshold",
+    testId: "rule-clear",
+    input: { ...DECIMAL, placeholder: "same as threshold" },
+  },
+  { key: "forMin", field: "forS", hint: "(min)", testId: "rule-for", input: { ...WHOLE, min: 0 } },
+  { key: "severity", field: "severity", testId: "rule-severity", options: SEVERITY_LABEL },
+  { key: "repeatMin", field: "repeatS", hint: "every (min, 0 = never)", input: { ...WHOLE, min: 0 } },
+  { key: "hostMatch", field: "hostMatch", hint: "(glob)", testId: "rule-hosts", input: GLOB },
+  { key: "labelMatch", field: "labelMatch", hint: "(env=prod, role=web*)", wide: true, input: GLOB },
+];
+
 /** Create or edit a rule. Validation is the hub's: its message is shown next to the form. */
 export function RuleForm({
   fleet,
@@ -147,224 +218,66 @@ export function RuleForm({
   onCancel: () => void;
 }) {
   const draft = useSignal<Draft>(draftOf(rule));
-  const busy = useSignal(false);
-  const error = useSignal<FormError | undefined>(undefined);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
+  const form = useSubmit("rule-form-error", FIELD_LABEL, async () => {
+    const spec = body(draft.value);
+    onSaved(rule ? await replaceRule(fleet, rule.id, spec) : await createRule(fleet, spec));
+  });
 
   const d = draft.value;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
     draft.value = { ...draft.value, [k]: v };
   };
-  const invalid = (field: keyof RuleSpec) => (error.value?.field === field ? true : undefined);
-  const describedBy = (field: keyof RuleSpec) =>
-    error.value?.field === field ? "rule-form-error" : undefined;
-
-  const submit = async (e: TargetedSubmitEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    // currentTarget is gone once the event has been dispatched: keep the form for after the await.
-    const formEl = e.currentTarget;
-    if (busy.value) return;
-    busy.value = true;
-    error.value = undefined;
-    try {
-      const saved = rule ? await replaceRule(fleet, rule.id, body(d)) : await createRule(fleet, body(d));
-      onSaved(saved);
-    } catch (err) {
-      error.value = formError(err, FIELD_LABEL);
-      busy.value = false;
-      const el = error.value.field
-        ? formEl.querySelector<HTMLElement>(`[name="${error.value.field}"]`)
-        : null;
-      el?.focus();
-    }
-  };
 
   return (
     <form
       class="panel rule-form"
-      onSubmit={submit}
+      onSubmit={form.submit}
       noValidate
       data-testid="rule-form"
       aria-labelledby="rule-form-title"
     >
       <h3 id="rule-form-title">{rule ? `Edit “${rule.name}”` : "New rule"}</h3>
       <div class="form-grid">
-        <label class="field-stack span-2">
-          <span>{FIELD_LABEL.name}</span>
-          <input
-            ref={first}
-            name="name"
-            type="text"
-            maxLength={100}
-            value={d.name}
-            onInput={(e) => set("name", e.currentTarget.value)}
-            aria-invalid={invalid("name")}
-            aria-describedby={describedBy("name")}
-            data-testid="rule-name"
-          />
-        </label>
-        <label class="field-stack span-2">
-          <span>{FIELD_LABEL.metric}</span>
-          <input
-            name="metric"
-            type="text"
-            list="rule-metrics"
-            spellcheck={false}
-            value={d.metric}
-            onInput={(e) => set("metric", e.currentTarget.value)}
-            aria-invalid={invalid("metric")}
-            aria-describedby={describedBy("metric")}
-            data-testid="rule-metric"
-          />
-          <datalist id="rule-metrics">
-            {RULE_METRIC_SUGGESTIONS.map((m) => (
-              <option key={m.value} value={m.value}>
-                {m.help}
-              </option>
-            ))}
-          </datalist>
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.aggregation}</span>
-          <select
-            name="aggregation"
-            value={d.aggregation}
-            onChange={(e) => set("aggregation", e.currentTarget.value as Aggregation)}
+        {FIELDS.map((f, i) => (
+          <Field
+            key={f.key}
+            label={f.hint ? `${FIELD_LABEL[f.field]} ${f.hint}` : FIELD_LABEL[f.field]}
+            wide={f.wide}
           >
-            {Object.entries(AGGREGATION_LABEL).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.windowS} (min)</span>
-          <input
-            name="windowS"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={60}
-            value={d.windowMin}
-            onInput={(e) => set("windowMin", e.currentTarget.value)}
-            aria-invalid={invalid("windowS")}
-            aria-describedby={describedBy("windowS")}
-            data-testid="rule-window"
-          />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.comparator}</span>
-          <select
-            name="comparator"
-            value={d.comparator}
-            onChange={(e) => set("comparator", e.currentTarget.value as Comparator)}
-            data-testid="rule-comparator"
-          >
-            {Object.entries(COMPARATOR_LABEL).map(([v, l]) => (
-              <option key={v} value={v}>
-                {v} ({l})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.threshold}</span>
-          <input
-            name="threshold"
-            type="number"
-            inputMode="decimal"
-            step="any"
-            value={d.threshold}
-            onInput={(e) => set("threshold", e.currentTarget.value)}
-            aria-invalid={invalid("threshold")}
-            aria-describedby={describedBy("threshold")}
-            data-testid="rule-threshold"
-          />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.clearThreshold}</span>
-          <input
-            name="clearThreshold"
-            type="number"
-            inputMode="decimal"
-            step="any"
-            placeholder="same as threshold"
-            value={d.clearThreshold}
-            onInput={(e) => set("clearThreshold", e.currentTarget.value)}
-            aria-invalid={invalid("clearThreshold")}
-            aria-describedby={describedBy("clearThreshold")}
-            data-testid="rule-clear"
-          />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.forS} (min)</span>
-          <input
-            name="forS"
-            type="number"
-            inputMode="numeric"
-            min={0}
-            value={d.forMin}
-            onInput={(e) => set("forMin", e.currentTarget.value)}
-            aria-invalid={invalid("forS")}
-            aria-describedby={describedBy("forS")}
-            data-testid="rule-for"
-          />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.severity}</span>
-          <select
-            name="severity"
-            value={d.severity}
-            onChange={(e) => set("severity", e.currentTarget.value as Severity)}
-            data-testid="rule-severity"
-          >
-            {Object.entries(SEVERITY_LABEL).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.repeatS} every (min, 0 = never)</span>
-          <input
-            name="repeatS"
-            type="number"
-            inputMode="numeric"
-            min={0}
-            value={d.repeatMin}
-            onInput={(e) => set("repeatMin", e.currentTarget.value)}
-            aria-invalid={invalid("repeatS")}
-            aria-describedby={describedBy("repeatS")}
-          />
-        </label>
-        <label class="field-stack">
-          <span>{FIELD_LABEL.hostMatch} (glob)</span>
-          <input
-            name="hostMatch"
-            type="text"
-            spellcheck={false}
-            value={d.hostMatch}
-            onInput={(e) => set("hostMatch", e.currentTarget.value)}
-            aria-invalid={invalid("hostMatch")}
-            aria-describedby={describedBy("hostMatch")}
-            data-testid="rule-hosts"
-          />
-        </label>
-        <label class="field-stack span-2">
-          <span>{FIELD_LABEL.labelMatch} (env=prod, role=web*)</span>
-          <input
-            name="labelMatch"
-            type="text"
-            spellcheck={false}
-            value={d.labelMatch}
-            onInput={(e) => set("labelMatch", e.currentTarget.value)}
-            aria-invalid={invalid("labelMatch")}
-            aria-describedby={describedBy("labelMatch")}
-          />
-        </label>
+            {f.options ? (
+              <select
+                name={f.field}
+                value={d[f.key]}
+                onChange={(e) => set(f.key, e.currentTarget.value as Draft[typeof f.key])}
+                {...form.aria(f.field)}
+                data-testid={f.testId}
+              >
+                <Options labels={f.options} />
+              </select>
+            ) : (
+              <input
+                {...f.input}
+                ref={i === 0 ? first : undefined}
+                name={f.field}
+                value={d[f.key]}
+                onInput={(e) => set(f.key, e.currentTarget.value)}
+                {...form.aria(f.field)}
+                data-testid={f.testId}
+              />
+            )}
+            {f.suggestions && (
+              <datalist id={f.suggestions.id}>
+                {f.suggestions.items.map((m) => (
+                  <option key={m.value} value={m.value}>
+                    {m.help}
+                  </option>
+                ))}
+              </datalist>
+            )}
+          </Field>
+        ))}
         <label class="field-check">
           <input
             name="enabled"
@@ -375,19 +288,12 @@ export function RuleForm({
           <span>{FIELD_LABEL.enabled}</span>
         </label>
       </div>
-      {error.value && (
-        <p id="rule-form-error" class="notice notice-error form-error" role="alert" data-testid="form-error">
-          {error.value.message}
-        </p>
-      )}
-      <div class="form-actions">
-        <button type="submit" class="btn btn-primary" disabled={busy.value} data-testid="rule-submit">
-          {rule ? "Save rule" : "Create rule"}
-        </button>
-        <button type="button" class="btn" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        submission={form}
+        label={rule ? "Save rule" : "Create rule"}
+        testId="rule-submit"
+        onCancel={onCancel}
+      />
     </form>
   );
 }

@@ -1,11 +1,12 @@
+import { thresholdsSettled } from "../../lib/fleet-alerts";
 import { statusFilter, textFilter, viewMode, visibleHosts } from "../../lib/fleet-view";
 import { live } from "../../lib/live";
 import { FleetGrid } from "./fleet-grid";
 import { FleetTable } from "./fleet-table";
 import { FleetToolbar } from "./fleet-toolbar";
 
-function Empty() {
-  if (!live.loaded.value) {
+function Empty({ ready }: { ready: boolean }) {
+  if (!ready) {
     return (
       <p class="notice" data-testid="fleet-loading">
         {live.status.value === "open" ? "Loading hosts…" : "Connecting to the hub…"}
@@ -40,17 +41,18 @@ function Empty() {
   );
 }
 
-/** The fleet overview: toolbar plus cards or table. */
+/** The fleet overview: toolbar plus cards or table, once both the hosts and the thresholds are in. */
 export function FleetPage() {
+  const ready = live.loaded.value && thresholdsSettled.value;
   const shown = visibleHosts.value.length;
   return (
     <section class="page" aria-labelledby="fleet-title">
       <h1 id="fleet-title" class="visually-hidden">
         Fleet
       </h1>
-      <FleetToolbar shown={shown} total={live.hosts.value.size} />
-      {shown === 0 ? (
-        <Empty />
+      <FleetToolbar shown={ready ? shown : undefined} total={live.hosts.value.size} />
+      {!ready || shown === 0 ? (
+        <Empty ready={ready} />
       ) : viewMode.value === "table" ? (
         <FleetTable hosts={visibleHosts} />
       ) : (

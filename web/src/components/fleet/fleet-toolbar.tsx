@@ -8,26 +8,27 @@ import {
   textFilter,
   viewMode,
 } from "../../lib/fleet-view";
+import { Options } from "../common/options";
 
-const SORTS: { key: SortKey; label: string }[] = [
-  { key: "status", label: "Status" },
-  { key: "name", label: "Name" },
-  { key: "cpu", label: "CPU" },
-  { key: "mem", label: "Memory" },
-  { key: "disk", label: "Disk" },
-];
+const SORTS: Record<SortKey, string> = {
+  status: "Sort: Status",
+  name: "Sort: Name",
+  cpu: "Sort: CPU",
+  mem: "Sort: Memory",
+  disk: "Sort: Disk",
+};
 
-const STATUSES: { value: StatusFilter; label: string }[] = [
-  { value: "all", label: "All statuses" },
-  { value: "critical", label: "Critical" },
-  { value: "warning", label: "Warning" },
-  { value: "healthy", label: "Healthy" },
-  { value: "stale", label: "Stale" },
-  { value: "offline", label: "Offline" },
-];
+const STATUSES: Record<StatusFilter, string> = {
+  all: "All statuses",
+  critical: "Critical",
+  warning: "Warning",
+  healthy: "Healthy",
+  stale: "Stale",
+  offline: "Offline",
+};
 
-/** Filter, sort and view controls of the fleet page. */
-export function FleetToolbar({ shown, total }: { shown: number; total: number }) {
+/** Filter, sort and view controls of the fleet page; `shown` is undefined until the list is. */
+export function FleetToolbar({ shown, total }: { shown: number | undefined; total: number }) {
   const mode = viewMode.value;
   return (
     <search class="toolbar">
@@ -54,11 +55,7 @@ export function FleetToolbar({ shown, total }: { shown: number; total: number })
           }}
           data-testid="status-filter"
         >
-          {STATUSES.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
+          <Options labels={STATUSES} />
         </select>
       </label>
       <div class="field field-sort">
@@ -71,11 +68,7 @@ export function FleetToolbar({ shown, total }: { shown: number; total: number })
             }}
             data-testid="sort-select"
           >
-            {SORTS.map((s) => (
-              <option key={s.key} value={s.key}>
-                Sort: {s.label}
-              </option>
-            ))}
+            <Options labels={SORTS} />
           </select>
         </label>
         <button
@@ -116,7 +109,7 @@ export function FleetToolbar({ shown, total }: { shown: number; total: number })
         </button>
       </fieldset>
       <p class="toolbar-count num" data-testid="shown-count" aria-live="polite">
-        {shown === total ? `${total} hosts` : `${shown} of ${total} hosts`}
+        {shown === undefined ? "Loading…" : shown === total ? `${total} hosts` : `${shown} of ${total} hosts`}
       </p>
     </search>
   );

@@ -4,6 +4,7 @@ import { formatCount, formatDuration, formatLoad, formatRate } from "../../lib/f
 import { hostHealth, summarize } from "../../lib/host-summary";
 import { hostPath } from "../../lib/router";
 import { levelOf, thresholds } from "../../lib/thresholds";
+import { Fact } from "../common/fact";
 import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { Meter } from "../common/meter";
@@ -43,42 +44,12 @@ export function HostCard({ host }: { host: Signal<HostView> }) {
         <Meter label="Disk" metric="disk" value={s.disk} level={levelOf(s.disk, t.disk)} />
       </div>
       <dl class="facts">
-        <div>
-          <dt>Load 1m</dt>
-          <dd class="num" data-metric="load1">
-            {formatLoad(s.load1)}
-          </dd>
-        </div>
-        <div>
-          <dt>Net in</dt>
-          <dd class="num" data-metric="net.rx">
-            {formatRate(s.rxBytesPerS)}
-          </dd>
-        </div>
-        <div>
-          <dt>Net out</dt>
-          <dd class="num" data-metric="net.tx">
-            {formatRate(s.txBytesPerS)}
-          </dd>
-        </div>
-        <div>
-          <dt>Processes</dt>
-          <dd class="num" data-metric="procs">
-            {formatCount(s.procs)}
-          </dd>
-        </div>
-        <div>
-          <dt>Uptime</dt>
-          <dd class="num" data-metric="uptime">
-            {formatDuration(s.uptimeS)}
-          </dd>
-        </div>
-        <div>
-          <dt>Last seen</dt>
-          <dd class="num">
-            <LastSeen host={host} />
-          </dd>
-        </div>
+        <Fact label="Load 1m" metric="load1" value={formatLoad(s.load1)} />
+        <Fact label="Net in" metric="net.rx" value={formatRate(s.rxBytesPerS)} />
+        <Fact label="Net out" metric="net.tx" value={formatRate(s.txBytesPerS)} />
+        <Fact label="Processes" metric="procs" value={formatCount(s.procs)} />
+        <Fact label="Uptime" metric="uptime" value={formatDuration(s.uptimeS)} />
+        <Fact label="Last seen" value={<LastSeen host={host} />} />
       </dl>
     </article>
   );

@@ -77,29 +77,10 @@ export function History({ fleet, host }: { fleet: string; host: HostView }) {
       </div>
       <div class="charts">
         {stable.map((spec) => {
+          const props = { fleet, hostId: host.id, intervalS, spec, from, to };
           // A changed set of series (a new mount) is a new chart: uPlot cannot change its series in place.
           const key = `${spec.id}=${spec.series.map((x) => x.key).join(",")}`;
-          return spec.collapsed ? (
-            <CollapsedChart
-              key={key}
-              fleet={fleet}
-              hostId={host.id}
-              intervalS={intervalS}
-              spec={spec}
-              from={from}
-              to={to}
-            />
-          ) : (
-            <Chart
-              key={key}
-              fleet={fleet}
-              hostId={host.id}
-              intervalS={intervalS}
-              spec={spec}
-              from={from}
-              to={to}
-            />
-          );
+          return spec.collapsed ? <CollapsedChart key={key} {...props} /> : <Chart key={key} {...props} />;
         })}
       </div>
     </section>

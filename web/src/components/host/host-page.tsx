@@ -11,6 +11,7 @@ import { History } from "./history";
 import { HostInfo } from "./host-info";
 import { FilesystemsTable, InterfacesTable, ProcessTable, TemperaturesTable } from "./host-tables";
 import { LiveValues } from "./live-values";
+import { Sparklines } from "./sparklines";
 import "../../styles/host.css";
 
 /** One host: live values, system facts, history charts and detail tables. Route `/hosts/:id`. */
@@ -64,6 +65,7 @@ export function HostPage({ id }: { id: string }) {
         <LiveValues host={host} />
         <HostInfo id={host.id} info={host.info} />
       </div>
+      <Sparklines hostId={host.id} />
       {fleet && <History fleet={fleet} host={host} />}
       <div class="host-tables">
         <ProcessTable title="Top processes by CPU" procs={m.processes?.topCpu ?? []} testId="top-cpu-table" />

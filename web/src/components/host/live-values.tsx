@@ -9,18 +9,8 @@ import {
 } from "../../lib/format";
 import { summarize } from "../../lib/host-summary";
 import { levelOf, thresholds } from "../../lib/thresholds";
+import { Fact } from "../common/fact";
 import { Meter } from "../common/meter";
-
-function Fact({ label, metric, value }: { label: string; metric: string; value: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd class="num" data-metric={metric}>
-        {value}
-      </dd>
-    </div>
-  );
-}
 
 /** The host's latest values: utilisation meters, per-core bars and key figures. */
 export function LiveValues({ host }: { host: HostView }) {

@@ -1,6 +1,7 @@
 import { healthCounts, statusFilter } from "../../lib/fleet-view";
 import { HEALTH_ORDER, type Health } from "../../lib/host-summary";
 import { navigate } from "../../lib/router";
+import { FiringCount } from "./firing-count";
 
 const LABEL: Record<Health, string> = {
   critical: "critical",
@@ -10,12 +11,15 @@ const LABEL: Record<Health, string> = {
   healthy: "healthy",
 };
 
-/** Hosts per health state; each count filters the fleet view to that state (again: shows all). */
+/**
+ * Hosts per health state (each count filters the fleet view to that state;
+ * again: shows all), then the fleet's firing alerts.
+ */
 export function StatusCounts() {
   const counts = healthCounts.value;
   const active = statusFilter.value;
   return (
-    <ul class="counts" data-testid="status-counts" aria-label="Hosts by status">
+    <ul class="counts" data-testid="status-counts" aria-label="Hosts by status and firing alerts">
       {HEALTH_ORDER.map((h) => (
         <li key={h}>
           <button
@@ -34,6 +38,9 @@ export function StatusCounts() {
           </button>
         </li>
       ))}
+      <li class="counts-firing">
+        <FiringCount />
+      </li>
     </ul>
   );
 }
