@@ -2,6 +2,7 @@
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient, info } from "../tests/e2e/clients.ts";
 import { type Hub, startHub } from "../tests/e2e/hub.ts";
+import { streamRotateS } from "../worker/src/rpc/rotation.ts";
 import {
   type Bill,
   bill,
@@ -17,13 +18,11 @@ import { fullSample } from "./lib/sample.ts";
 const HOSTS = numberArg("hosts", 100);
 const INTERVAL_S = numberArg("interval", 5);
 const VIEWERS = 10;
-/** Quick mode fits the 5-minute budget but misses the 120 s raw and 600 s state flushes: use the full run for the bill. */
+/** Quick mode fits the 5-minute budget but misses the 300 s raw and 600 s state flushes: use the full run for the bill. */
 const WINDOW_S = numberArg("seconds", QUICK ? 100 : 660);
 const FLEET = "cost";
 /** The dashboard pings every 20 s (web/src/lib/reconnecting-socket.ts). */
 const PING_S = 20;
-/** Hub config (worker/src/rpc/ingest-service.ts STREAM_ROTATE_S). */
-const STREAM_ROTATE_S = 900;
 
 interface Usage {
   since: number;
@@ -180,7 +179,7 @@ async function attemptMeasure(
     `Counted through a real hub (wrangler dev): ${HOSTS} hosts streaming full samples every ${INTERVAL_S} s, ${VIEWERS} viewers pinging every ${PING_S} s, a ${round(windowS)} s window read from GET /api/fleets/:fleet/usage; ${inWindow.samples} samples stored in the window, ${accepted} acknowledged by the streams.`,
     `In the window: ${inWindow.doRequests} DO requests (alarms; streams and sockets were opened before it), ${inWindow.doRowsWritten} DO rows written, ${inWindow.doRowsRead} read, ${inWindow.d1RowsWritten} D1 rows written, ${inWindow.d1RowsRead} read, ${inWindow.wsMessagesIn} WebSocket messages handled by the DO, ${inWindow.wsMessagesOut} frames sent (outgoing messages are not billed). Closing ${streams} streams: ${atClose.doRowsWritten} DO rows written.`,
     `Client-side count: ${workerRequests} Worker requests (${VIEWERS} sockets, ${HOSTS} Hellos, ${streams} streams); each is one DO request too.`,
-    "Scaling: rows written and read are timer-driven in the DO (raw segments flushed per host every 120 s, host state every 600 s, 1 m/1 h rollups to D1), so they scale per host-second, not per sample; alarm requests scale per fleet-second; stream requests and commits per stream rotation (every 900 s).",
+    "Scaling: rows written and read are timer-driven in the DO (a raw segment per host every 300 s, host state every 600 s, 1 m/1 h rollups to D1), so they scale per host-second, not per sample; alarm requests scale per fleet-second (a fleet of 50+ hosts detects silent hosts from the sample flow and needs the alarm only as a backstop); stream requests and commits per stream rotation, which the hub sets from the fleet's size (15 min up to 250 hosts, 1 h from 1,000); the cron adds one Worker and one DO request a minute.",
     "Assumptions: each agent reconnects (Hello) once a day; each viewer's dashboard stays open all month, reconnects once an hour and pings every 20 s (the hub auto-answers pings without waking the DO; they are billed here as incoming messages anyway, at 20:1); one fleet DO active all month at 128 MB.",
     ...(WINDOW_S < 600
       ? [
@@ -196,11 +195,14 @@ function scenario(hosts: number): Scenario {
     hosts,
     intervalS: 5,
     viewers: VIEWERS,
-    streamRotateS: STREAM_ROTATE_S,
+    // What the hub hands agents of a fleet this size (worker/src/rpc/rotation.ts).
+    streamRotateS: streamRotateS(hosts),
     hellosPerHost: 30,
     connectionsPerViewer: 30 * 24,
     messagesInPerViewer: MONTH_S / PING_S,
     activeDos: 1,
+    // The cron runs every minute; alert evaluation reads each fleet in one DO request.
+    cronRuns: MONTH_S / 60,
   };
 }
 

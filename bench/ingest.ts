@@ -1,4 +1,5 @@
 // Ingest throughput and send -> viewer latency through a real hub (`wrangler dev`).
+// --shards N runs the hub with FLEET_SHARDS=N and reports each object's share of the work.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { createToken } from "../scripts/lib/fleets.ts";
@@ -10,6 +11,8 @@ import { fullSample } from "./lib/sample.ts";
 
 const HOSTS = numberArg("hosts", 200);
 const SECONDS = numberArg("seconds", QUICK ? 20 : 60);
+/** Ingest shards of the fleet (the hub's FLEET_SHARDS). */
+const SHARDS = numberArg("shards", 1);
 /** Hosts per agent token, so the per-token rate limit (2,000/s sustained) is not what we measure. */
 const HOSTS_PER_TOKEN = 50;
 const FLEET = "bench";
@@ -62,20 +65,41 @@ interface Agent {
   base: Sample;
 }
 
-async function openViewer(hub: Hub, token: string, tracker: Tracker): Promise<WebSocket> {
-  const ws = new WebSocket(`${hub.url.replace("http", "ws")}/api/fleets/${FLEET}/live`, {
-    headers: { Authorization: `Bearer ${token}` },
-  } as unknown as string[]);
-  ws.addEventListener("message", (e) => {
-    const t = performance.now();
-    const frame = JSON.parse(String(e.data)) as LiveFrame;
-    if (frame.type === "hosts" || frame.type === "snapshot") tracker.frame(frame.hosts, t);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve());
-    ws.addEventListener("error", () => reject(new Error("viewer socket failed to open")));
-  });
-  return ws;
+/**
+ * The dashboard socket. `wrangler dev` drops it when it reloads (see
+ * `stable`): it then reopens, so the phase that runs again is measured too.
+ */
+async function openViewer(hub: Hub, token: string, tracker: Tracker): Promise<{ close(): void }> {
+  let current: WebSocket | undefined;
+  let closed = false;
+  const open = async () => {
+    const ws = new WebSocket(`${hub.url.replace("http", "ws")}/api/fleets/${FLEET}/live`, {
+      headers: { Authorization: `Bearer ${token}` },
+    } as unknown as string[]);
+    ws.addEventListener("message", (e) => {
+      const t = performance.now();
+      const frame = JSON.parse(String(e.data)) as LiveFrame;
+      if (frame.type === "hosts" || frame.type === "snapshot") tracker.frame(frame.hosts, t);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("open", () => resolve());
+      ws.addEventListener("error", () => reject(new Error("viewer socket failed to open")));
+    });
+    ws.addEventListener("close", () => {
+      if (!closed) setTimeout(reopen, 500);
+    });
+    current = ws;
+  };
+  const reopen = () => {
+    if (!closed) open().catch(() => setTimeout(reopen, 500));
+  };
+  await open();
+  return {
+    close() {
+      closed = true;
+      current?.close();
+    },
+  };
 }
 
 /** One client-streaming `Stream` per agent; `pace(i)` waits before the i-th sample (or not). */
@@ -137,6 +161,78 @@ async function stable<T>(
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The counters of GET /usage this benchmark reads (worker/src/fleet/usage.ts). */
+interface Usage {
+  since: number;
+  doRequests: number;
+  samples: number;
+  shardViewsIn: number;
+  doRowsWritten: number;
+}
+
+/** The usage report: the fleet's object, and one report per shard when sharded. */
+type UsageReport = Usage & { shards?: Usage[] };
+
+async function usage(hub: Hub, admin: string): Promise<UsageReport> {
+  const res = await fetch(`${hub.url}/api/fleets/${FLEET}/usage`, {
+    headers: { Authorization: `Bearer ${admin}` },
+  });
+  if (!res.ok) throw new Error(`GET /api/fleets/${FLEET}/usage: ${res.status} ${await res.text()}`);
+  return (await res.json()) as UsageReport;
+}
+
+const COUNTERS = ["doRequests", "samples", "shardViewsIn", "doRowsWritten"] as const;
+type Counts = Record<(typeof COUNTERS)[number], number>;
+
+function delta(a: Usage | undefined, b: Usage | undefined): Counts {
+  // An object that restarted in between counts from zero again.
+  const restarted = !a || !b || a.since !== b.since;
+  return Object.fromEntries(
+    COUNTERS.map((k) => [k, (b?.[k] ?? 0) - (restarted ? 0 : (a?.[k] ?? 0))]),
+  ) as Counts;
+}
+
+/**
+ * What each object did during a phase, per 1,000 samples stored: each DO
+ * runs on one thread in production, so the busiest object bounds a fleet.
+ */
+function shareRows(label: string, before: UsageReport, after: UsageReport): Row[] {
+  const fleet = delta(before, after);
+  const shards = (after.shards ?? []).map((u, k) => delta(before.shards?.[k], u));
+  const total = fleet.samples + shards.reduce((n, s) => n + s.samples, 0);
+  const per1k = (v: number) => (total > 0 ? round((v * 1000) / total, 2) : 0);
+  const rows: Row[] = [
+    {
+      metric: `${label}: fleet's object, share of samples ingested`,
+      value: total > 0 ? round((100 * fleet.samples) / total) : 0,
+      unit: "%",
+      note: `${total} samples stored in the phase`,
+    },
+    {
+      metric: `${label}: fleet's object, DO requests / host views merged per 1,000 samples`,
+      value: `${per1k(fleet.doRequests)} / ${per1k(fleet.shardViewsIn)}`,
+      note: "requests: streams, alarms, shard updates; views: whole host states forwarded by shards",
+    },
+  ];
+  if (shards.length > 0) {
+    const busiest = shards.reduce((a, b) => (b.samples > a.samples ? b : a));
+    rows.push(
+      {
+        metric: `${label}: busiest of ${shards.length} shards, share of samples ingested`,
+        value: total > 0 ? round((100 * busiest.samples) / total) : 0,
+        unit: "%",
+        note: `per shard: ${shards.map((s) => s.samples).join(", ")}`,
+      },
+      {
+        metric: `${label}: all shards, DO requests per 1,000 samples`,
+        value: per1k(shards.reduce((n, s) => n + s.doRequests, 0)),
+        note: "streams, alarms and Hello registrations",
+      },
+    );
+  }
+  return rows;
+}
+
 function latencyRows(label: string, t: Tracker): Row[] {
   const all = Float64Array.from(t.all).sort();
   const carried = Float64Array.from(t.carried).sort();
@@ -158,8 +254,10 @@ function latencyRows(label: string, t: Tracker): Row[] {
 }
 
 async function main(): Promise<void> {
-  log(`ingest: starting a hub (wrangler dev); ${HOSTS} hosts, ${SECONDS} s per phase`);
-  const hub = await startHub();
+  log(
+    `ingest: starting a hub (wrangler dev); ${HOSTS} hosts, ${SECONDS} s per phase, ${SHARDS} ingest shard(s)`,
+  );
+  const hub = await startHub({ vars: { FLEET_SHARDS: String(SHARDS) } });
   try {
     const tokens = await hub.fleet(FLEET);
     const agentTokens = [tokens.agent];
@@ -187,16 +285,21 @@ async function main(): Promise<void> {
     }
 
     log(`ingest: phase 1, ${HOSTS} streams as fast as the hub takes them for ${SECONDS} s`);
-    const phase1 = await stable(hub, "phase 1", () =>
-      runStreams(hub, agents, tracker, performance.now() + SECONDS * 1000),
-    );
+    let before1 = await usage(hub, tokens.admin);
+    const phase1 = await stable(hub, "phase 1", async () => {
+      before1 = await usage(hub, tokens.admin);
+      return runStreams(hub, agents, tracker, performance.now() + SECONDS * 1000);
+    });
+    const after1 = await usage(hub, tokens.admin);
     const burst = phase1.result;
     const rate = burst.accepted / burst.elapsedS;
     log(`ingest: ${burst.accepted} samples in ${round(burst.elapsedS)} s = ${Math.round(rate)}/s`);
     await sleep(2000);
 
     log(`ingest: phase 2, ${HOSTS} hosts at 1 sample/s each for ${SECONDS} s`);
+    let before2 = after1;
     const phase2 = await stable(hub, "phase 2", async () => {
+      before2 = await usage(hub, tokens.admin);
       tracker.reset();
       tracker.recording = true;
       const r = await runStreams(hub, agents, tracker, performance.now() + SECONDS * 1000, (i) =>
@@ -207,6 +310,7 @@ async function main(): Promise<void> {
       return r;
     });
     const paced = phase2.result;
+    const after2 = await usage(hub, tokens.admin);
     const fleetLatency = latencyRows(`${HOSTS} hosts at 1/s`, tracker);
 
     const lone = agents[0];
@@ -241,9 +345,10 @@ async function main(): Promise<void> {
     );
     const machineNote =
       "Hub (workerd via wrangler dev), load generator and viewer share this machine's cores; on Cloudflare the DO gets its own.";
+    const sharding = SHARDS > 1 ? `, ${SHARDS} ingest shards` : "";
     emit({
-      id: "ingest",
-      title: `Ingest through a real hub: ${HOSTS} streaming hosts, one viewer`,
+      id: SHARDS > 1 ? "ingest-sharded" : "ingest",
+      title: `Ingest through a real hub: ${HOSTS} streaming hosts, one viewer${sharding}`,
       rows: [
         {
           metric: "samples/s accepted (saturated)",
@@ -254,6 +359,8 @@ async function main(): Promise<void> {
         { metric: "equivalent hosts at 5 s", value: Math.round(rate * 5), unit: "hosts" },
         ...fleetLatency,
         ...pipeline,
+        ...shareRows("saturated", before1, after1),
+        ...shareRows("1/s", before2, after2),
         { metric: "stream errors", value: errors.length === 0 ? "none" : errors.join(", ") },
         ...(reloads > 0 ? [{ metric: "phases re-run after a dev-server reload", value: reloads }] : []),
       ],
@@ -263,8 +370,14 @@ async function main(): Promise<void> {
         "Phase 3 sends one sample per 1.5 s from a single host, so every frame goes out on the leading edge of the coalescing window: this is the pipeline latency (agent -> Worker -> DO -> viewer) without batching.",
         `Each agent token serves ${HOSTS_PER_TOKEN} hosts so the per-token rate limit is not what phase 1 measures; the per-host limit (20 samples/s sustained, burst 20,000) is well above what one host reaches in ${SECONDS} s.`,
         machineNote,
+        SHARDS > 1
+          ? `FLEET_SHARDS=${SHARDS}: each host streams to its shard (a Durable Object chosen by a hash of the host id); shards forward changed host views to the fleet's object at most once a second, which keeps them for reads and broadcasts to the viewer. A viewer frame can thus wait for two 1 s coalescing windows (shard, then fleet's object). Locally workerd may run every object on one thread, so throughput gains little here; the share rows (from GET /api/fleets/:fleet/usage) show the work that moves off the fleet's object, which on Cloudflare runs each object on its own thread.`
+          : "The fleet's object does all the work (FLEET_SHARDS=1); compare the run with --shards 4.",
       ],
-      reproduce: `npm run bench -- --only ingest --hosts ${HOSTS} --seconds ${SECONDS}`,
+      reproduce:
+        SHARDS === 1 || SHARDS === 4
+          ? `npm run bench -- --only ${SHARDS > 1 ? "ingest-sharded" : "ingest"} --hosts ${HOSTS} --seconds ${SECONDS}`
+          : `node --import ./bench/lib/resolve-ts.ts bench/ingest.ts --hosts ${HOSTS} --seconds ${SECONDS} --shards ${SHARDS}`,
     });
   } finally {
     await hub.dispose();

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,ingest,cost,bundle,agent] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,ingest,ingest-sharded,cost,bundle,agent] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +35,14 @@ const BENCHES: Bench[] = [
       existsSync(join(ROOT, "web/dist/index.html")) ? undefined : "web/dist missing (npm run build:web)",
   },
   { id: "ingest", file: "bench/ingest.ts", quickArgs: ["--quick", "--seconds", "10"] },
+  {
+    id: "ingest-sharded",
+    file: "bench/ingest.ts",
+    quickArgs: ["--quick", "--seconds", "10"],
+    fixedArgs: ["--shards", "4"],
+    // The same fleet spread over 4 ingest shards; --quick stays within its time without it.
+    skip: () => (QUICK && !only?.includes("ingest-sharded") ? "full run only (--quick)" : undefined),
+  },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
   {
     id: "agent",

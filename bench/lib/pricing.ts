@@ -119,6 +119,8 @@ export interface Scenario {
   messagesInPerViewer: number;
   /** Fleet DOs kept active all month (streams never let one hibernate). */
   activeDos: number;
+  /** Cron runs a month: each is a Worker invocation and one DO request per fleet (alert evaluation). */
+  cronRuns: number;
 }
 
 /** A month of operations for `s`, scaled from `r`. */
@@ -128,9 +130,9 @@ export function monthlyUsage(r: MeasuredRates, s: Scenario): MonthlyUsage {
   const clientRequests = streams * r.workerRequestsPerStream + s.hosts * s.hellosPerHost;
   const viewerRequests = s.viewers * s.connectionsPerViewer;
   return {
-    workerRequests: clientRequests + viewerRequests,
+    workerRequests: clientRequests + viewerRequests + s.cronRuns,
     // Each Worker request of a stream, a Hello or a socket is one DO request too.
-    doRequests: clientRequests + viewerRequests + r.fleetDoRequestsPerS * MONTH_S,
+    doRequests: clientRequests + viewerRequests + s.cronRuns * s.activeDos + r.fleetDoRequestsPerS * MONTH_S,
     wsMessagesIn: s.viewers * s.messagesInPerViewer,
     doActiveSeconds: s.activeDos * MONTH_S,
     d1RowsWritten: r.perHostS.d1RowsWritten * hostS,

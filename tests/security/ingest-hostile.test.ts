@@ -156,17 +156,22 @@ const BAD_SAMPLES: [string, () => Sample, string][] = [
   [
     "NUL in a mount",
     () => sample(2, now(), { filesystems: [{ mount: "/\u0000etc", sizeBytes: 2n, usedBytes: 1n }] }),
-    "filesystems[0].mount must not contain control characters",
+    "filesystems[0].mount must not contain control or invisible formatting characters",
+  ],
+  [
+    "a C1 control in an interface",
+    () => sample(2, now(), { net: [{ name: "eth\u009b0", rxBytesPerS: 1, txBytesPerS: 1 }] }),
+    "net[0].name must not contain control or invisible formatting characters",
   ],
   [
     "a newline in an interface",
     () => sample(2, now(), { net: [{ name: "eth\n0", rxBytesPerS: 1, txBytesPerS: 1 }] }),
-    "net[0].name must not contain control characters",
+    "net[0].name must not contain control or invisible formatting characters",
   ],
   [
     "an escape sequence in a sensor",
     () => sample(2, now(), { temperatures: [{ sensor: "\u001b[31mcpu", celsius: 40 }] }),
-    "temperatures[0].sensor must not contain control characters",
+    "temperatures[0].sensor must not contain control or invisible formatting characters",
   ],
   [
     "DEL in a process name",
@@ -178,7 +183,7 @@ const BAD_SAMPLES: [string, () => Sample, string][] = [
           topMemory: [{ pid: 1, name: "x\u007f", cpuPct: 1, memoryBytes: 1n }],
         },
       }),
-    "processes.top_memory[0].name must not contain control characters",
+    "processes.top_memory[0].name must not contain control or invisible formatting characters",
   ],
   [
     "an empty mount",
@@ -231,15 +236,29 @@ describe("hostile host info (Hello)", () => {
     [
       "an escape sequence in the hostname",
       { hostname: "web\u001b]0;pwned\u0007" },
-      "hostname must not contain control characters",
+      "hostname must not contain control or invisible formatting characters",
     ],
-    ["a NUL in the OS", { os: "Linux\u0000" }, "os must not contain control characters"],
+    [
+      "a NUL in the OS",
+      { os: "Linux\u0000" },
+      "os must not contain control or invisible formatting characters",
+    ],
+    [
+      "a right-to-left override in the hostname",
+      { hostname: "web-\u202egnp.exe" },
+      "hostname must not contain control or invisible formatting characters",
+    ],
+    [
+      "a zero-width space in a label value",
+      { labels: { env: "pro\u200bd" } },
+      "label env must not contain control or invisible formatting characters",
+    ],
     ["3,000 labels", { labels: Object.fromEntries(many(3000, (i) => [`k${i}`, "v"])) }, "at most 32 labels"],
     ["a label key with a space", { labels: { "a b": "v" } }, 'label key "a b"'],
     [
       "a CR in a label value",
       { labels: { env: "prod\r\nX-Injected: 1" } },
-      "label env must not contain control characters",
+      "label env must not contain control or invisible formatting characters",
     ],
     ["an hour-plus interval", { intervalS: 100_000 }, "interval_s must be at most 3600"],
     ["memory beyond 2^53", { memoryBytes: 1n << 60n }, "memory_bytes is out of range"],

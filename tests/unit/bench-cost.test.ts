@@ -74,10 +74,11 @@ describe("cost model", () => {
       connectionsPerViewer: 720,
       messagesInPerViewer: 129_600,
       activeDos: 1,
+      cronRuns: 43_200,
     });
     const streams = 1000 * (MONTH_S / 900); // 2,880,000
-    expect(u.workerRequests).toBe(streams + 30_000 + 7_200);
-    expect(u.doRequests).toBeCloseTo(streams + 30_000 + 7_200 + 0.1 * MONTH_S, 6);
+    expect(u.workerRequests).toBe(streams + 30_000 + 7_200 + 43_200);
+    expect(u.doRequests).toBeCloseTo(streams + 30_000 + 7_200 + 43_200 + 0.1 * MONTH_S, 6);
     expect(u.doRowsWritten).toBeCloseTo((1000 * MONTH_S) / 120 + 2 * streams, 3);
     expect(u.d1RowsWritten).toBeCloseTo((1000 * MONTH_S) / 60, 3);
     expect(u.doRowsRead).toBeCloseTo(streams, 3);

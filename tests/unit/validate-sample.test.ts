@@ -65,7 +65,7 @@ describe("validateSample", () => {
   });
 
   it("rejects control characters in names", () => {
-    expect(reason({ net: [{ name: "eth\u00000" }] })).toContain("control characters");
+    expect(reason({ net: [{ name: "eth\u00000" }] })).toContain("control or invisible formatting characters");
   });
 
   it("rejects absurd label cardinality", () => {

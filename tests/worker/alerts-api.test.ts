@@ -80,6 +80,7 @@ describe("rules API", () => {
       [{ ...cpuRule, extra: 1 }, /extra/],
       [{ ...cpuRule, threshold: "90" }, /^threshold:/],
       [{ ...cpuRule, name: "" }, /^name:/],
+      [{ ...cpuRule, name: "cpu\u202ehigh" }, /^name: must not contain control or invisible formatting/],
       [{ name: "down", metric: "host.down", comparator: "<", threshold: 3 }, /^comparator: host.down/],
       [{ ...cpuRule, labelMatch: { env: 1 } }, /^labelMatch.env:/],
     ];

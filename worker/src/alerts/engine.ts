@@ -9,7 +9,7 @@ import {
   alertSilences,
   alerts,
 } from "../db/alerts-schema";
-import { fleetStub } from "../fleet/stub";
+import { fleetEvaluationInputs } from "../fleet/stub";
 import type { HostView } from "../metrics/types";
 import { deliverDue } from "./deliver";
 import { type AlertDeps, alertDeps } from "./deps";
@@ -23,10 +23,19 @@ import { applyActions, ensureSeeded, recordEvalError, seedNewFleets } from "./st
 /** Fleets evaluated at once by a cron run. */
 const FLEET_CONCURRENCY = 4;
 
-/** What evaluation reads of a fleet's live data: FleetDO, or hosts the DO already has in hand. */
+/** One windowed aggregate a rule needs. */
+export interface AggregateQuery {
+  metric: string;
+  agg: Aggregation;
+  windowMs: number;
+}
+
+/**
+ * What evaluation reads of a fleet's live data, in one call: every host and
+ * one list of values per query (FleetDO, or hosts the DO already has in hand).
+ */
 export interface FleetSource {
-  hosts(): Promise<HostView[]>;
-  aggregate(metric: string, agg: Aggregation, windowMs: number): Promise<SeriesValue[]>;
+  read(queries: AggregateQuery[]): Promise<{ hosts: HostView[]; values: SeriesValue[][] }>;
 }
 
 /** Everything D1 holds that one fleet's evaluation needs. */
@@ -47,17 +56,14 @@ export interface AlertRunSummary {
 }
 
 function fleetSource(env: Env, fleetId: string): FleetSource {
-  const stub = fleetStub(env, fleetId);
-  return {
-    hosts: () => stub.listHosts(),
-    aggregate: (metric, agg, windowMs) => stub.aggregate(metric, agg, windowMs),
-  };
+  return { read: (queries) => fleetEvaluationInputs(env, fleetId, queries) };
 }
 
 /**
- * Evaluates one fleet: one `aggregate` call per distinct (metric,
- * aggregation, window) of its enabled rules, the state machine per (rule,
- * host, series), and the transitions with their notifications written to D1.
+ * Evaluates one fleet: one read of its hosts and of an aggregate per
+ * distinct (metric, aggregation, window) of its enabled rules, the state
+ * machine per (rule, host, series), and the transitions with their
+ * notifications written to D1.
  */
 export async function evaluateFleet(
   db: D1Database,
@@ -68,16 +74,16 @@ export async function evaluateFleet(
 ): Promise<void> {
   const enabled = inputs.rules.filter((r) => r.enabled && (!scope || scope.ruleIds.has(r.id)));
   if (enabled.length === 0 && inputs.open.length === 0) return;
-  const hosts = (await source.hosts()).map(hostFacts);
-  // One aggregate call per distinct (metric, aggregation, window), all at once.
-  const queries = new Map<string, Promise<SeriesValue[]>>();
+  // One aggregate per distinct (metric, aggregation, window), read with the hosts in one call.
+  const queries = new Map<string, AggregateQuery>();
   const keyOf = (r: AlertRule) => `${r.metric}\n${r.aggregation}\n${r.windowS}`;
   for (const rule of enabled) {
-    if (rule.metric === HOST_DOWN || hosts.length === 0 || queries.has(keyOf(rule))) continue;
-    queries.set(keyOf(rule), source.aggregate(rule.metric, rule.aggregation, rule.windowS * 1000));
+    if (rule.metric === HOST_DOWN || queries.has(keyOf(rule))) continue;
+    queries.set(keyOf(rule), { metric: rule.metric, agg: rule.aggregation, windowMs: rule.windowS * 1000 });
   }
-  const results = await Promise.all(queries.values());
-  const valuesOf = new Map([...queries.keys()].map((k, i) => [k, results[i] ?? []]));
+  const read = await source.read([...queries.values()]);
+  const hosts = read.hosts.map(hostFacts);
+  const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
   const observations: Observation[] = [];
   for (const rule of enabled) {
     const values = valuesOf.get(keyOf(rule)) ?? [];
@@ -229,7 +235,7 @@ export async function onHostsChanged(
         .get(),
     ]);
     const scope: Scope = { ruleIds: new Set(rules.map((r) => r.id)), hostIds: new Set(changed) };
-    const source: FleetSource = { hosts: async () => hosts, aggregate: async () => [] };
+    const source: FleetSource = { read: async (queries) => ({ hosts, values: queries.map(() => []) }) };
     await evaluateFleet(
       env.DB,
       source,

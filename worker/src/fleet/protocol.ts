@@ -1,5 +1,5 @@
 import type { Role } from "../db/schema";
-import type { LiveRequest } from "../metrics/types";
+import type { HostView, LiveRequest } from "../metrics/types";
 
 /**
  * Headers and paths between the Worker and the fleet DO. The Worker strips
@@ -10,8 +10,16 @@ export const INTERNAL = {
   fleet: "x-fleetwatch-fleet",
   tokenId: "x-fleetwatch-token-id",
   role: "x-fleetwatch-role",
+  /** Set when the fleet is sharded: how many ingest shards it has. */
+  shards: "x-fleetwatch-shards",
   livePath: "/__live",
 } as const;
+
+/** What an ingest shard tells the fleet's DO: hosts that changed (whole views) and hosts it forgot. */
+export interface ShardUpdate {
+  views: HostView[];
+  removed: string[];
+}
 
 /** Per-socket state, kept in the socket's attachment so it survives hibernation. */
 export interface SocketAttachment {

@@ -12,6 +12,8 @@ export interface Usage {
   d1RowsWritten: number;
   d1RowsRead: number;
   samples: number;
+  /** Host views received from the fleet's ingest shards (fleet's object of a sharded fleet). */
+  shardViewsIn: number;
 }
 
 export function newUsage(now: number): Usage {
@@ -25,6 +27,7 @@ export function newUsage(now: number): Usage {
     d1RowsWritten: 0,
     d1RowsRead: 0,
     samples: 0,
+    shardViewsIn: 0,
   };
 }
 

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { HostInfo } from "@fleetwatch/proto/host_pb";
+import { CONTROL_CHARS, CONTROL_CHARS_MESSAGE } from "../http/text";
 import type { HostInfoView } from "../metrics/types";
 
 export const HOST_INFO_LIMITS = {
@@ -10,8 +11,6 @@ export const HOST_INFO_LIMITS = {
   maxLabelValue: 256,
 } as const;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function bad(message: string): never {
@@ -20,7 +19,7 @@ function bad(message: string): never {
 
 function text(field: string, v: string, max: number = HOST_INFO_LIMITS.maxField): string {
   if (v.length > max) bad(`${field} must be at most ${max} characters`);
-  if (CONTROL.test(v)) bad(`${field} must not contain control characters`);
+  if (CONTROL_CHARS.test(v)) bad(`${field} ${CONTROL_CHARS_MESSAGE}`);
   return v;
 }
 

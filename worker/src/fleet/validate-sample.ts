@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
+import { CONTROL_CHARS, CONTROL_CHARS_MESSAGE } from "../http/text";
 import type { Metrics } from "../metrics/types";
 
 /** Hard limits on one sample. Anything beyond is a broken or hostile agent. */
@@ -26,9 +27,6 @@ export interface ValidSample {
   timeMs: number;
   metrics: Metrics;
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 class Invalid extends Error {}
 
@@ -63,7 +61,7 @@ function bytes(field: string, v: bigint): number {
 function name(field: string, v: string, max: number = SAMPLE_LIMITS.maxNameLength): string {
   if (v.length === 0) fail(field, "must not be empty");
   if (v.length > max) fail(field, `must be at most ${max} characters`);
-  if (CONTROL.test(v)) fail(field, "must not contain control characters");
+  if (CONTROL_CHARS.test(v)) fail(field, CONTROL_CHARS_MESSAGE);
   return v;
 }
 

@@ -12,13 +12,14 @@ import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { randomId } from "../auth/secrets";
 import { alertChannels, CHANNEL_KINDS, notifications } from "../db/alerts-schema";
 import { httpError } from "../http/errors";
+import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 
 const url = z.string().max(2048).refine(isHttpUrl, "must be an absolute http:// or https:// URL");
 const secret = z.string().min(16, "at least 16 characters").max(256);
 
 const ChannelBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName,
   kind: z.enum(CHANNEL_KINDS),
   url,
   /** Webhook signing secret; generated when omitted. */
@@ -27,7 +28,7 @@ const ChannelBody = z.strictObject({
 });
 
 const ChannelPatch = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: displayName.optional(),
   url: url.optional(),
   /** A new signing secret (webhooks only). */
   secret: secret.optional(),

@@ -7,21 +7,13 @@ import { isOperator, type OperatorEnv, operatorHash } from "../auth/operator";
 import { issueToken } from "../auth/tokens";
 import { fleets, tokens } from "../db/schema";
 import { httpError } from "../http/errors";
+import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 import type { TokenView } from "./tokens";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const CreateFleet = z.strictObject({
   id: z.string().regex(FLEET_ID, "must be lower-case letters, digits and dashes (at most 63)"),
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .refine((s) => !CONTROL.test(s), "must not contain control characters")
-    .optional(),
+  name: displayName.optional(),
 });
 
 function isUniqueViolation(e: unknown): boolean {

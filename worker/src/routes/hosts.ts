@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
-import { fleetStub } from "../fleet/stub";
+import { deleteFleetHost, fleetStub } from "../fleet/stub";
 import { httpError } from "../http/errors";
 
 /** Live state of the fleet's hosts. */
@@ -15,7 +15,7 @@ export const hostRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>(
     return c.json({ host });
   })
   .delete("/api/fleets/:fleet/hosts/:host", requireFleetRole("admin"), async (c) => {
-    const existed = await fleetStub(c.env, c.var.principal.fleetId).deleteHost(c.req.param("host"));
+    const existed = await deleteFleetHost(c.env, c.var.principal.fleetId, c.req.param("host"));
     if (!existed) httpError(404, "not_found", "no such host");
     return c.body(null, 204);
   });

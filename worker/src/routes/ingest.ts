@@ -5,8 +5,13 @@ import { Hono } from "hono";
 import { authenticate, bearerSecret } from "../auth/tokens";
 import { forwardToFleet } from "../fleet/stub";
 import { rejectIngest } from "../rpc/ingest-gate";
+import { HOST_ID_HEADER } from "../rpc/ingest-service";
 
-/** Connect ingest: authenticated here, then handed whole to the fleet's DO (one DO request per stream). */
+/**
+ * Connect ingest: authenticated here, then handed whole to the fleet's DO
+ * (one DO request per stream). Stream and Push of a sharded fleet go to the
+ * host's shard; Hello always goes to the fleet's DO, which assigns the id.
+ */
 export const ingestRoutes = new Hono<{ Bindings: Env }>().post(
   `/${IngestService.typeName}/:method`,
   async (c) => {
@@ -26,6 +31,7 @@ export const ingestRoutes = new Hono<{ Bindings: Env }>().post(
       const res = await rejectIngest(req, err ?? new ConnectError("unauthenticated", Code.Unauthenticated));
       return res ?? c.json({ error: "not_found", message: "no such procedure" }, 404);
     }
-    return forwardToFleet(c.env, principal, req);
+    const hostId = c.req.param("method") === "Hello" ? undefined : req.headers.get(HOST_ID_HEADER);
+    return forwardToFleet(c.env, principal, req, { hostId: hostId ?? undefined });
   },
 );

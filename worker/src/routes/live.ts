@@ -19,6 +19,6 @@ export const liveRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>(
     if (origin !== undefined && origin !== new URL(c.req.url).origin) {
       httpError(403, "forbidden", "cross-origin WebSocket refused");
     }
-    return forwardToFleet(c.env, c.var.principal, c.req.raw, INTERNAL.livePath);
+    return forwardToFleet(c.env, c.var.principal, c.req.raw, { path: INTERNAL.livePath });
   },
 );

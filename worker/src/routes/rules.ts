@@ -8,12 +8,13 @@ import { ensureSeeded, rememberOrigin } from "../alerts/store";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { AGGREGATIONS, alertRules, COMPARATORS, SEVERITIES } from "../db/alerts-schema";
 import { httpError } from "../http/errors";
+import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 
 const glob = z.string().min(1).max(253);
 
 const RuleFields = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName,
   metric: z
     .string()
     .max(300)

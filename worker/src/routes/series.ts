@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { RETENTION } from "../fleet/series";
-import { fleetStub } from "../fleet/stub";
+import { hostStub } from "../fleet/stub";
 import { httpError } from "../http/errors";
 import { jsonError } from "../http/validation";
 import { parseSeriesKey } from "../metrics/catalog";
@@ -78,8 +78,9 @@ export const seriesRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }
     zValidator("query", SeriesQuery, jsonError),
     async (c) => {
       const q = c.req.valid("query");
-      const result = await fleetStub(c.env, c.var.principal.fleetId).series(
-        c.req.param("host"),
+      const hostId = c.req.param("host");
+      const result = await hostStub(c.env, c.var.principal.fleetId, hostId).series(
+        hostId,
         q.metric,
         q.from,
         q.to,
@@ -97,7 +98,7 @@ export const seriesRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }
       const q = c.req.valid("query");
       const fleet = c.var.principal.fleetId;
       const hostId = c.req.param("host");
-      const stub = fleetStub(c.env, fleet);
+      const stub = hostStub(c.env, fleet, hostId);
       const [host, data] = await Promise.all([
         stub.getHost(hostId),
         stub.exportSeries(hostId, q.metrics, q.from, q.to, q.step),

@@ -6,24 +6,17 @@ import { z } from "zod";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { issueToken } from "../auth/tokens";
 import { ROLES, type Role, sessions, tokens } from "../db/schema";
-import { fleetStub } from "../fleet/stub";
+import { revokeFleetToken } from "../fleet/stub";
 import { httpError } from "../http/errors";
+import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 
 /** Active tokens a fleet may hold; a cap so a runaway script cannot fill D1. */
 export const MAX_ACTIVE_TOKENS = 1000;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const CreateToken = z.strictObject({
   role: z.enum(ROLES),
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .refine((s) => !CONTROL.test(s), "must not contain control characters"),
+  name: displayName,
 });
 
 /** A token as the API shows it: never its secret, nor its hash. */
@@ -133,6 +126,6 @@ export const tokenRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>
     }
     await db.delete(sessions).where(eq(sessions.tokenId, id));
     // Open streams end at their next message, live sockets close with 4001.
-    await fleetStub(c.env, fleetId).revokeToken(id);
+    await revokeFleetToken(c.env, fleetId, id);
     return c.body(null, 204);
   });

@@ -1,10 +1,18 @@
 import { Hono } from "hono";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
-import { fleetStub } from "../fleet/stub";
+import { fleetObjects } from "../fleet/stub";
 
-/** Billable operations the fleet's DO performed since it started (for bench/cost and operators). */
+/**
+ * Billable operations the fleet's DO performed since it started (for
+ * bench/cost and operators); a sharded fleet adds one report per shard.
+ */
 export const usageRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>().get(
   "/api/fleets/:fleet/usage",
   requireFleetRole("admin"),
-  async (c) => c.json(await fleetStub(c.env, c.var.principal.fleetId).usageReport()),
+  async (c) => {
+    const [fleet, ...shards] = await Promise.all(
+      fleetObjects(c.env, c.var.principal.fleetId).map((s) => s.usageReport()),
+    );
+    return c.json(shards.length > 0 ? { ...fleet, shards } : fleet);
+  },
 );

@@ -10,15 +10,15 @@ import {
 } from "@fleetwatch/proto/ingest_pb";
 import { type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { INTERNAL } from "../fleet/protocol";
+import { shardsFromHeader } from "../fleet/shards";
 import { validateHostInfo } from "../fleet/validate-host-info";
 import { type ValidSample, validateSample } from "../fleet/validate-sample";
 import type { HostInfoView } from "../metrics/types";
 import { MAX_MESSAGE_BYTES } from "./connect-handler";
+import { streamRotateS } from "./rotation";
 
 /** Largest `Push` batch accepted. */
 export const MAX_PUSH_SAMPLES = 1000;
-/** How long an agent keeps one `Stream` open before rotating it. */
-export const STREAM_ROTATE_S = 900;
 /** Header carrying the host id from `Hello` on `Stream` and `Push`. */
 export const HOST_ID_HEADER = "fleetwatch-host-id";
 
@@ -30,8 +30,8 @@ export interface IngestCaller {
 
 /** What the fleet must provide to the ingest service. */
 export interface IngestCore {
-  /** Registers or refreshes a host; returns its id. */
-  hello(info: HostInfoView): Promise<{ hostId: string; intervalS: number }>;
+  /** Registers or refreshes a host (in its shard when `shards` > 1); returns its id. */
+  hello(info: HostInfoView, shards: number): Promise<{ hostId: string; intervalS: number; hosts: number }>;
   /** Throws `failed_precondition` when the host never said Hello. */
   requireHost(hostId: string): void;
   /** Stores one validated sample; false when it was a duplicate. */
@@ -52,12 +52,13 @@ function callerFrom(ctx: HandlerContext): IngestCaller {
 
 /** Registers `IngestService`, implemented over an `IngestCore`. */
 export function registerIngestService(router: ConnectRouter, core: IngestCore): void {
-  router.rpc(IngestService.method.hello, async (req: HostInfo) => {
-    const { hostId, intervalS } = await core.hello(validateHostInfo(req));
+  router.rpc(IngestService.method.hello, async (req: HostInfo, ctx: HandlerContext) => {
+    const shards = shardsFromHeader(ctx.requestHeader.get(INTERNAL.shards));
+    const { hostId, intervalS, hosts } = await core.hello(validateHostInfo(req), shards);
     return create(HelloResponseSchema, {
       hostId,
       intervalS,
-      config: { streamRotateS: STREAM_ROTATE_S, maxBatch: MAX_PUSH_SAMPLES / 2 },
+      config: { streamRotateS: streamRotateS(hosts), maxBatch: MAX_PUSH_SAMPLES / 2 },
     });
   });
 
