@@ -36,8 +36,9 @@ export function pct(v: number): number {
   return round2(Math.min(100, Math.max(0, v)));
 }
 
+/** The characters the hub refuses in names (worker/src/http/text.ts CONTROL_CHARS): controls, zero-width, bidi. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * Makes a kernel-provided name safe for the wire: the hub rejects a whole
