@@ -14,7 +14,7 @@ const SECONDS = numberArg("seconds", QUICK ? 20 : 60);
 /** Ingest shards of the fleet (the hub's FLEET_SHARDS). */
 const SHARDS = numberArg("shards", 1);
 /** Hosts per agent token, so the per-token rate limit (2,000/s sustained) is not what we measure. */
-const HOSTS_PER_TOKEN = 50;
+const HOSTS_PER_TOKEN = 5;
 const FLEET = "bench";
 
 /** Send times per host, indexed by seq, and the newest seq a viewer frame has shown. */
@@ -196,10 +196,16 @@ function delta(a: Usage | undefined, b: Usage | undefined): Counts {
  * What each object did during a phase, per 1,000 samples stored: each DO
  * runs on one thread in production, so the busiest object bounds a fleet.
  */
+/** Samples the fleet's object and its shards stored between two usage reports. */
+function storedSamples(before: UsageReport, after: UsageReport): number {
+  const shards = (after.shards ?? []).map((u, k) => delta(before.shards?.[k], u));
+  return delta(before, after).samples + shards.reduce((n, s) => n + s.samples, 0);
+}
+
 function shareRows(label: string, before: UsageReport, after: UsageReport): Row[] {
   const fleet = delta(before, after);
   const shards = (after.shards ?? []).map((u, k) => delta(before.shards?.[k], u));
-  const total = fleet.samples + shards.reduce((n, s) => n + s.samples, 0);
+  const total = storedSamples(before, after);
   const per1k = (v: number) => (total > 0 ? round((v * 1000) / total, 2) : 0);
   const rows: Row[] = [
     {
@@ -292,8 +298,10 @@ async function main(): Promise<void> {
     });
     const after1 = await usage(hub, tokens.admin);
     const burst = phase1.result;
-    const rate = burst.accepted / burst.elapsedS;
-    log(`ingest: ${burst.accepted} samples in ${round(burst.elapsedS)} s = ${Math.round(rate)}/s`);
+    // Counted by the hub: a stream that ends in an error still stored what it sent before.
+    const stored = storedSamples(before1, after1);
+    const rate = stored / burst.elapsedS;
+    log(`ingest: ${stored} samples stored in ${round(burst.elapsedS)} s = ${Math.round(rate)}/s`);
     await sleep(2000);
 
     log(`ingest: phase 2, ${HOSTS} hosts at 1 sample/s each for ${SECONDS} s`);
@@ -354,7 +362,7 @@ async function main(): Promise<void> {
           metric: "samples/s accepted (saturated)",
           value: Math.round(rate),
           unit: "samples/s",
-          note: `${burst.accepted} in ${round(burst.elapsedS)} s; goal >= 10,000`,
+          note: `${stored} stored in ${round(burst.elapsedS)} s (${burst.accepted} acknowledged by stream summaries); goal >= 10,000`,
         },
         { metric: "equivalent hosts at 5 s", value: Math.round(rate * 5), unit: "hosts" },
         ...fleetLatency,
@@ -365,7 +373,7 @@ async function main(): Promise<void> {
         ...(reloads > 0 ? [{ metric: "phases re-run after a dev-server reload", value: reloads }] : []),
       ],
       notes: [
-        `Phase 1: each host opens one client-streaming Stream (Connect, binary, HTTP/1.1) and sends full samples (${"~830 B"}) as fast as flow control lets it; accepted = sum of StreamSummary.accepted, over the time until the last summary returned.`,
+        `Phase 1: each host opens one client-streaming Stream (Connect, binary, HTTP/1.1) and sends full samples (${"~830 B"}) as fast as flow control lets it; stored = samples the hub counted as stored (GET /usage), over the time until the last stream ended.`,
         "Phase 2 latency is raw: from the agent's send to the dashboard frame whose HostView.lastSeq covers the sample. The fleet DO coalesces frames to <= 1 per second, so up to 1 s of it is deliberate batching (mean ~0.5 s); the goal p99 < 250 ms can only be read against phase 3.",
         "Phase 3 sends one sample per 1.5 s from a single host, so every frame goes out on the leading edge of the coalescing window: this is the pipeline latency (agent -> Worker -> DO -> viewer) without batching.",
         `Each agent token serves ${HOSTS_PER_TOKEN} hosts so the per-token rate limit is not what phase 1 measures; the per-host limit (20 samples/s sustained, burst 20,000) is well above what one host reaches in ${SECONDS} s.`,
