@@ -100,9 +100,14 @@ async function openViewer(hub: Hub, token: string, tracker: Tracker): Promise<{ 
     if (!closed) open().catch(() => setTimeout(reopen, 500));
   };
   await open();
+  // Like the dashboard: the hub closes sockets silent for 90 s.
+  const pinger = setInterval(() => {
+    if (current?.readyState === WebSocket.OPEN) current.send("ping");
+  }, 20_000);
   return {
     close() {
       closed = true;
+      clearInterval(pinger);
       current?.close();
     },
   };
