@@ -84,6 +84,7 @@ async function openViewer(hub: Hub, token: string, tracker: Tracker): Promise<{ 
     } as unknown as string[]);
     ws.addEventListener("message", (e) => {
       const t = performance.now();
+      if (e.data === "pong") return;
       const frame = JSON.parse(String(e.data)) as LiveFrame;
       if (frame.type === "hosts" || frame.type === "snapshot") tracker.frame(frame.hosts, t);
     });
