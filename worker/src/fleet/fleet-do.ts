@@ -24,6 +24,8 @@ import type { ValidSample } from "./validate-sample";
 
 /** Host state rows are rewritten at most this often (the raw window has the samples). */
 export const STATE_FLUSH_INTERVAL_MS = 600_000;
+/** An alarm that writes raw segments also writes those due this much later. */
+export const RAW_FLUSH_SLACK_MS = 60_000;
 /** Raw segments past retention are deleted this often. */
 export const RAW_PRUNE_EVERY_MS = 3_600_000;
 /** Default sampling interval handed to agents that do not ask for one. */
@@ -494,7 +496,8 @@ export class FleetDO extends DurableObject<Env> {
 
   private commitAll(now: number): void {
     this.ctx.storage.transactionSync(() => {
-      this.raw.flushDue(now);
+      // Hosts due within the next minute are written now too: one alarm, not one per host.
+      this.raw.flushDue(now + RAW_FLUSH_SLACK_MS);
       this.rollups.persist();
       if (now - this.lastStateFlush >= STATE_FLUSH_INTERVAL_MS) {
         this.hosts.flush();
