@@ -15,6 +15,8 @@ export interface AgentConfig {
   spoolMaxMb: number;
   /** Cap of the reconnect backoff, in seconds. */
   retryMaxS: number;
+  /** Where to serve the latest sample for Prometheus; absent unless a port is given. */
+  prometheus?: { host: string; port: number };
 }
 
 /** What the command line asks for. */
@@ -33,6 +35,8 @@ export class ConfigError extends Error {}
 export const INTERVAL_RANGE = { min: 1, max: 300, default: 5 } as const;
 const DEFAULT_SPOOL_MAX_MB = 100;
 const DEFAULT_RETRY_MAX_S = 60;
+/** Loopback by default: the exposition is unauthenticated. */
+const DEFAULT_PROMETHEUS_HOST = "127.0.0.1";
 const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const MAX_LABELS = 32;
 
@@ -45,6 +49,8 @@ const OPTIONS = {
   http1: { type: "boolean" },
   "spool-dir": { type: "string" },
   "spool-max-mb": { type: "string" },
+  "prometheus-port": { type: "string" },
+  "prometheus-host": { type: "string" },
   config: { type: "string" },
   once: { type: "boolean" },
   json: { type: "boolean" },
@@ -63,6 +69,8 @@ interface FileConfig {
   spoolDir?: string;
   spoolMaxMb?: number;
   retryMaxS?: number;
+  prometheusPort?: number;
+  prometheusHost?: string;
 }
 
 /**
@@ -102,10 +110,18 @@ export function loadConfig(
   const spoolDir = v["spool-dir"] ?? env.FLEETWATCH_SPOOL_DIR ?? file.spoolDir ?? defaultSpoolDir(env);
   const spoolMaxMb = parseSpoolMax(v["spool-max-mb"] ?? file.spoolMaxMb);
   const retryMaxS = parseRetryMax(env.FLEETWATCH_RETRY_MAX_S ?? file.retryMaxS);
+  const prometheusPort = parsePrometheusPort(
+    v["prometheus-port"] ?? env.FLEETWATCH_PROMETHEUS_PORT ?? file.prometheusPort,
+  );
+  const prometheusHost = parsePrometheusHost(
+    v["prometheus-host"] ?? env.FLEETWATCH_PROMETHEUS_HOST ?? file.prometheusHost,
+  );
   if (/\s/.test(token))
     throw new ConfigError("the token contains whitespace: copy it again into FLEETWATCH_TOKEN");
 
-  return { command, config: { hub: url, token, intervalS, labels, http2, spoolDir, spoolMaxMb, retryMaxS } };
+  const config: AgentConfig = { hub: url, token, intervalS, labels, http2, spoolDir, spoolMaxMb, retryMaxS };
+  if (prometheusPort !== undefined) config.prometheus = { host: prometheusHost, port: prometheusPort };
+  return { command, config };
 }
 
 /** Throws unless the config can reach a hub (everything except `--once`, help and version). */
@@ -160,6 +176,8 @@ function readConfigFile(path: string): FileConfig {
     spoolDir: "string",
     spoolMaxMb: "number",
     retryMaxS: "number",
+    prometheusPort: "number",
+    prometheusHost: "string",
   };
   for (const [key, value] of Object.entries(raw)) {
     const want = types[key as keyof FileConfig];
@@ -220,6 +238,28 @@ function parseRetryMax(raw: string | number | undefined): number {
     throw new ConfigError(`bad retry cap "${raw}": use seconds from 1 to 3600 (FLEETWATCH_RETRY_MAX_S)`);
   }
   return n;
+}
+
+function parsePrometheusPort(raw: string | number | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const n = typeof raw === "number" ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ConfigError(
+      `bad Prometheus port "${raw}": use a whole number from 1 to 65535 (--prometheus-port or FLEETWATCH_PROMETHEUS_PORT)`,
+    );
+  }
+  return n;
+}
+
+function parsePrometheusHost(raw: string | undefined): string {
+  if (raw === undefined) return DEFAULT_PROMETHEUS_HOST;
+  const host = raw.trim();
+  if (host === "" || /\s/.test(host)) {
+    throw new ConfigError(
+      `bad Prometheus host "${raw}": use an address to listen on, e.g. 127.0.0.1 or :: (--prometheus-host or FLEETWATCH_PROMETHEUS_HOST)`,
+    );
+  }
+  return host;
 }
 
 function splitList(raw: string | undefined): string[] {

@@ -23,8 +23,11 @@ Options (flag > environment > config file > default):
   --http2 | --http1    HTTP version (default: 2 for https, 1.1 for http)
   --spool-dir DIR      unacknowledged samples on disk     FLEETWATCH_SPOOL_DIR
   --spool-max-mb N     spool size limit (default 100); oldest samples dropped beyond
-  --config FILE        JSON file: {"hub","token","interval","labels":{},"http2","spoolDir","spoolMaxMb","retryMaxS"}
-                       reconnect backoff cap in seconds (default 60)   FLEETWATCH_RETRY_MAX_S
+  --prometheus-port P  also serve the latest sample at http://HOST:P/metrics   FLEETWATCH_PROMETHEUS_PORT
+  --prometheus-host H  address for --prometheus-port (default 127.0.0.1)       FLEETWATCH_PROMETHEUS_HOST
+  --config FILE        JSON file: {"hub","token","interval","labels":{},"http2","spoolDir","spoolMaxMb",
+                       "retryMaxS","prometheusPort","prometheusHost"}
+  (environment only)   reconnect backoff cap in seconds (default 60)   FLEETWATCH_RETRY_MAX_S
   -h, --help           this help
   -v, --version        print the version
 `;

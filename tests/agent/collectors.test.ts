@@ -11,6 +11,7 @@ import { loadCollector } from "../../agent/src/collect/load";
 import { memoryCollector, memoryFromMeminfo, parseMeminfo } from "../../agent/src/collect/memory";
 import { networkCollector, parseNetDev } from "../../agent/src/collect/network";
 import { parsePidStat, processesCollector, summarizeProcesses } from "../../agent/src/collect/processes";
+import { readText } from "../../agent/src/collect/read";
 import { Sampler } from "../../agent/src/collect/sampler";
 import { readLinuxTemperatures } from "../../agent/src/collect/temperature";
 import { uptimeCollector } from "../../agent/src/collect/uptime";
@@ -18,6 +19,22 @@ import { tempDir } from "./helpers/agent-process";
 
 const linux = process.platform === "linux";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("readText", () => {
+  it("reads a file larger than its buffer whole, and the next file on its own", () => {
+    const dir = tempDir();
+    const big = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n");
+    writeFileSync(join(dir, "big"), big, "latin1");
+    writeFileSync(join(dir, "small"), "7\n");
+    expect(readText(join(dir, "big"))).toBe(big);
+    expect(readText(join(dir, "small"))).toBe("7\n");
+  });
+
+  it("gives undefined for a file that does not exist or is a directory", () => {
+    expect(readText(join(tempDir(), "missing"))).toBeUndefined();
+    expect(readText(tempDir())).toBeUndefined();
+  });
+});
 
 describe("parsers", () => {
   it("computes CPU shares from two /proc/stat readings", () => {

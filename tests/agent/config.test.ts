@@ -66,6 +66,41 @@ describe("loadConfig", () => {
     expect(() => load(["--config", join(dir, "missing.json")])).toThrow(/no such file/);
   });
 
+  it("serves Prometheus only when a port is given, on 127.0.0.1 unless told otherwise", () => {
+    expect(load([]).config.prometheus).toBeUndefined();
+    expect(load(["--prometheus-port", "9101"]).config.prometheus).toEqual({ host: "127.0.0.1", port: 9101 });
+    expect(
+      load([], { FLEETWATCH_PROMETHEUS_PORT: "9102", FLEETWATCH_PROMETHEUS_HOST: "::1" }).config.prometheus,
+    ).toEqual({ host: "::1", port: 9102 });
+  });
+
+  it("takes the Prometheus settings from the flag, then the environment, then the config file", () => {
+    const file = join(tempDir(), "agent.json");
+    writeFileSync(file, JSON.stringify({ prometheusPort: 9103, prometheusHost: "0.0.0.0" }));
+    expect(load(["--config", file]).config.prometheus).toEqual({ host: "0.0.0.0", port: 9103 });
+    expect(load(["--config", file], { FLEETWATCH_PROMETHEUS_PORT: "9104" }).config.prometheus?.port).toBe(
+      9104,
+    );
+    expect(
+      load(["--config", file, "--prometheus-port", "9105"], { FLEETWATCH_PROMETHEUS_PORT: "9104" }).config
+        .prometheus?.port,
+    ).toBe(9105);
+  });
+
+  it("rejects a Prometheus port outside 1..65535 or not a whole number, naming the flag", () => {
+    for (const bad of ["0", "65536", "91o0", "-1", "9100.5"]) {
+      expect(() => load([`--prometheus-port=${bad}`])).toThrow(
+        /bad Prometheus port .*1 to 65535 \(--prometheus-port or FLEETWATCH_PROMETHEUS_PORT\)/,
+      );
+    }
+    const file = join(tempDir(), "agent.json");
+    writeFileSync(file, JSON.stringify({ prometheusPort: 1.5 }));
+    expect(() => load(["--config", file])).toThrow(ConfigError);
+    expect(() => load(["--prometheus-port", "9100", "--prometheus-host", " "])).toThrow(
+      /bad Prometheus host/,
+    );
+  });
+
   it("requires hub and token to run, naming the variable to set", () => {
     expect(() => requireHub(load([]).config)).toThrow(/FLEETWATCH_HUB/);
     expect(() => requireHub(load(["--hub", "http://x"]).config)).toThrow(/FLEETWATCH_TOKEN/);

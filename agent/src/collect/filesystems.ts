@@ -1,4 +1,4 @@
-import { statfs } from "node:fs/promises";
+import { type StatsFs, statfs } from "node:fs";
 import { cleanName, IS_LINUX, readText } from "./read";
 import { si } from "./si";
 import type { Collector, SamplePart } from "./types";
@@ -81,6 +81,11 @@ export function parseMounts(text: string): Mount[] {
   return out.slice(0, MAX_FILESYSTEMS);
 }
 
+// The callback form: node:fs/promises would load a dozen more modules for this one call.
+function statfsAsync(path: string): Promise<StatsFs> {
+  return new Promise((resolve, reject) => statfs(path, (err, s) => (err ? reject(err) : resolve(s))));
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<"timeout">((resolve) => {
@@ -98,7 +103,7 @@ async function linuxFilesystems(hung: Map<string, number>): Promise<SamplePart["
       const until = hung.get(m.mount);
       if (until !== undefined && until > now) return undefined;
       try {
-        const s = await withTimeout(statfs(m.mount), STATFS_TIMEOUT_MS);
+        const s = await withTimeout(statfsAsync(m.mount), STATFS_TIMEOUT_MS);
         if (s === "timeout") {
           hung.set(m.mount, now + HUNG_RETRY_MS);
           return undefined;

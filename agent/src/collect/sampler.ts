@@ -1,3 +1,4 @@
+import { monotonicMs } from "../clock";
 import { cpuCollector } from "./cpu";
 import { diskCollector } from "./disk";
 import { filesystemsCollector } from "./filesystems";
@@ -59,7 +60,7 @@ export class Sampler {
    * already carries rates (CPU, disk, network, per-process CPU).
    */
   async prime(): Promise<void> {
-    const atMs = performance.now();
+    const atMs = monotonicMs();
     await Promise.all([...this.#fast, ...this.#slow].map((c) => c(atMs)));
   }
 
@@ -67,7 +68,7 @@ export class Sampler {
   async take(): Promise<TakenSample> {
     const withSlow = this.#tick % this.#slowEvery === 0;
     this.#tick++;
-    const atMs = performance.now();
+    const atMs = monotonicMs();
     const timeMs = BigInt(Date.now());
     const collectors = withSlow ? [...this.#fast, ...this.#slow] : this.#fast;
     const parts = await Promise.all(collectors.map((c) => c(atMs).catch(() => ({}))));

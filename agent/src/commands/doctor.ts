@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { SampleSchema } from "@fleetwatch/proto/sample_pb";
+import { monotonicMs } from "../clock";
 import { collectHostInfo } from "../collect/host-info";
 import { Sampler } from "../collect/sampler";
 import type { AgentConfig } from "../config";
@@ -84,12 +85,12 @@ export async function runDoctor(cfg: AgentConfig): Promise<number> {
 
   line("hub", `${cfg.hub} over ${cfg.http2 ? "HTTP/2" : "HTTP/1.1"}`);
   const client = createHubClient({ url: cfg.hub, token: cfg.token, http2: cfg.http2 });
-  const started = performance.now();
+  const started = monotonicMs();
   try {
     const hello = await client.hello(await collectHostInfo(cfg.labels, cfg.intervalS), {
       timeoutMs: HELLO_TIMEOUT_MS,
     });
-    const ms = Math.round(performance.now() - started);
+    const ms = Math.round(monotonicMs() - started);
     line(
       "hello",
       `ok in ${ms} ms: host id ${hello.hostId}, interval ${hello.intervalS || cfg.intervalS} s, stream rotation ${hello.config?.streamRotateS ?? "default"} s, max batch ${hello.config?.maxBatch ?? "default"}`,

@@ -30,6 +30,12 @@ export function renderUnit(cfg: AgentConfig, node: string, script: string): stri
     `FLEETWATCH_INTERVAL=${cfg.intervalS}`,
     `FLEETWATCH_SPOOL_DIR=${STATE_DIR}`,
     ...(labels ? [`FLEETWATCH_LABELS=${labels}`] : []),
+    ...(cfg.prometheus
+      ? [
+          `FLEETWATCH_PROMETHEUS_HOST=${cfg.prometheus.host}`,
+          `FLEETWATCH_PROMETHEUS_PORT=${cfg.prometheus.port}`,
+        ]
+      : []),
   ];
   const flags = [cfg.http2 ? "--http2" : "--http1", `--spool-max-mb ${cfg.spoolMaxMb}`];
   return `[Unit]

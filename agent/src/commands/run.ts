@@ -1,7 +1,10 @@
+import { monotonicMs } from "../clock";
 import { collectHostInfo } from "../collect/host-info";
 import { Sampler } from "../collect/sampler";
 import type { AgentConfig } from "../config";
 import { status } from "../log";
+import { LocalHost } from "../prometheus/local-host";
+import { servePrometheus } from "../prometheus/server";
 import { Spool } from "../spool/spool";
 import { RECONNECT_BACKOFF } from "../transport/backoff";
 import { HubConnection } from "../transport/connection";
@@ -18,8 +21,17 @@ const FIRST_SAMPLE_MS = 1_000;
  * stream so the hub acknowledges what it got, and resolves with exit code 0.
  */
 export async function runAgent(cfg: AgentConfig): Promise<number> {
-  const spool = Spool.open({ dir: cfg.spoolDir, maxBytes: cfg.spoolMaxMb * 1024 * 1024, warn: status });
   let intervalS = cfg.intervalS;
+  // Started first: a port that cannot be bound stops the agent before it touches the spool.
+  let local: LocalHost | undefined;
+  let stopServing: (() => Promise<void>) | undefined;
+  if (cfg.prometheus) {
+    local = new LocalHost(await collectHostInfo(cfg.labels, intervalS));
+    stopServing = await servePrometheus(local, cfg.prometheus);
+    const { host, port } = cfg.prometheus;
+    status(`serving Prometheus metrics at http://${host.includes(":") ? `[${host}]` : host}:${port}/metrics`);
+  }
+  const spool = Spool.open({ dir: cfg.spoolDir, maxBytes: cfg.spoolMaxMb * 1024 * 1024, warn: status });
   const sampler = new Sampler(Sampler.slowEveryFor(intervalS));
   await sampler.prime();
 
@@ -37,7 +49,9 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
       status(`hub asks for a ${s} s interval (was ${intervalS} s); sampling every ${s} s`);
       intervalS = s;
       sampler.slowEvery = Sampler.slowEveryFor(s);
+      local?.setInterval(s);
     },
+    onConnected: (hostId, info) => local?.connected(hostId, info),
   });
   status(
     `fleetwatch-agent ${AGENT_VERSION}: sampling every ${intervalS} s, spool ${spool.dir} (${spool.pending} samples pending)`,
@@ -46,18 +60,19 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
   let stopping = false;
   let busy: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let nextAt = performance.now() + FIRST_SAMPLE_MS;
+  let nextAt = monotonicMs() + FIRST_SAMPLE_MS;
 
   const tick = async () => {
     const taken = await sampler.take();
     if (stopping) return;
-    spool.append(taken);
+    const stored = spool.append(taken);
+    local?.add(stored);
     wake.notify();
   };
   const schedule = () => {
     timer = setTimeout(
       () => {
-        const now = performance.now();
+        const now = monotonicMs();
         // Fixed-rate schedule: no drift; after a stall (suspend, slow NFS), skip ahead.
         nextAt = Math.max(nextAt + intervalS * 1000, now + 100);
         if (!busy) {
@@ -71,7 +86,7 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
         }
         schedule();
       },
-      Math.max(0, nextAt - performance.now()),
+      Math.max(0, nextAt - monotonicMs()),
     );
   };
   schedule();
@@ -91,7 +106,7 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
   process.once("SIGINT", hard);
   await busy;
   connection.stop();
-  await running;
+  await Promise.all([running, stopServing?.()]);
   const left = spool.pending;
   status(left > 0 ? `stopped; ${left} unacknowledged samples stay spooled for the next start` : "stopped");
   spool.close();

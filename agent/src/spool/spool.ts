@@ -37,8 +37,13 @@ interface Segment {
 
 const SEGMENT_SUFFIX = ".seg";
 const ACK_FILE = "acked";
-/** Recent samples kept in memory so live streaming never reads the disk. */
-const MEMORY_TAIL = 1024;
+/**
+ * Recent samples kept in memory so live streaming never reads the disk. The
+ * hub acknowledges a stream only when it ends (every ~15 min, 180 samples at
+ * 5 s), so the tail is full in normal operation: it holds what a live stream
+ * can be behind by, not everything unacknowledged (replay reads the disk).
+ */
+const MEMORY_TAIL = 64;
 
 /**
  * Durable queue of samples between collection and acknowledgement by the hub.

@@ -27,6 +27,8 @@ export interface ConnectionOptions {
   backoff?: BackoffPolicy;
   /** Called when the hub asks for a different sampling interval. */
   onInterval?: (intervalS: number) => void;
+  /** Called after each successful Hello with the host id the hub assigned and the info sent. */
+  onConnected?: (hostId: string, info: HostInfo) => void;
 }
 
 /**
@@ -65,7 +67,8 @@ export class HubConnection {
     let attempt = 0;
     while (!this.#finish.signal.aborted) {
       try {
-        const hello = await this.#o.client.hello(await this.#o.hostInfo(), {
+        const info = await this.#o.hostInfo();
+        const hello = await this.#o.client.hello(info, {
           signal: this.#abort.signal,
           timeoutMs: HELLO_TIMEOUT_MS,
         });
@@ -73,6 +76,7 @@ export class HubConnection {
         const hubBatch = Math.min(HUB_MAX_BATCH, hello.config?.maxBatch || DEFAULT_MAX_BATCH);
         this.#batch = Math.min(hubBatch, this.#batchCap);
         status(`connected to ${this.#o.hubUrl} as ${hello.hostId}`);
+        this.#o.onConnected?.(hello.hostId, info);
         if (hello.intervalS >= 1 && hello.intervalS <= 300) this.#o.onInterval?.(hello.intervalS);
 
         const replayed = await replay({

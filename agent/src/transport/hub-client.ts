@@ -1,6 +1,7 @@
 import { type Client, type Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type UniversalClientFn, validateReadWriteMaxBytes } from "@connectrpc/connect/protocol";
+import { codeToString, createTransport } from "@connectrpc/connect/protocol-connect";
+import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import { IngestService } from "@fleetwatch/proto/ingest_pb";
 
 /** Header carrying the host id from `Hello` on `Stream` and `Push`. */
@@ -20,29 +21,34 @@ export interface HubOptions {
 /**
  * Creates the IngestService client: Connect protocol, binary protobuf, and
  * the agent token on every call.
+ *
+ * Built from connect-node's HTTP client rather than its `createConnectTransport`,
+ * which also sets up gzip and brotli: hub messages are a few hundred bytes, and
+ * leaving out compression keeps zlib out of the agent's memory.
  */
 export function createHubClient(opts: HubOptions): IngestClient {
   const auth: Interceptor = (next) => (req) => {
     req.header.set("authorization", `Bearer ${opts.token}`);
     return next(req);
   };
-  const transport = opts.http2
-    ? createConnectTransport({
-        baseUrl: opts.url,
-        httpVersion: "2",
-        useBinaryFormat: true,
-        interceptors: [auth],
-        // A stream carries nothing back until it ends: pings find a dead hub
-        // (or a NAT that dropped the flow) long before the next rotation.
-        pingIntervalMs: 30_000,
-        pingTimeoutMs: 15_000,
-      })
-    : createConnectTransport({
-        baseUrl: opts.url,
-        httpVersion: "1.1",
-        useBinaryFormat: true,
-        interceptors: [auth],
-      });
+  let httpClient: UniversalClientFn;
+  if (opts.http2) {
+    // A stream carries nothing back until it ends: pings find a dead hub
+    // (or a NAT that dropped the flow) long before the next rotation.
+    const session = new Http2SessionManager(opts.url, { pingIntervalMs: 30_000, pingTimeoutMs: 15_000 });
+    httpClient = createNodeHttpClient({ httpVersion: "2", sessionProvider: () => session });
+  } else {
+    httpClient = createNodeHttpClient({ httpVersion: "1.1" });
+  }
+  const transport = createTransport({
+    baseUrl: opts.url,
+    httpClient,
+    useBinaryFormat: true,
+    interceptors: [auth],
+    acceptCompression: [],
+    sendCompression: null,
+    ...validateReadWriteMaxBytes(undefined, undefined, undefined),
+  });
   return createClient(IngestService, transport);
 }
 

@@ -59,6 +59,9 @@ export class FakeHub {
   /** Starts listening (again, on the same port after {@link stop}). */
   async start(): Promise<this> {
     const server = createServer(connectNodeAdapter({ routes: (r) => this.#routes(r) }));
+    // A Stream request lasts until rotation (15 min by default, as on the hub):
+    // Node's 5-minute request timeout would cut it with a 408.
+    server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port, "127.0.0.1", () => resolve());
