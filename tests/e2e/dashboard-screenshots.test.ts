@@ -172,8 +172,9 @@ describe("the dashboard's looks, with a real agent", () => {
     );
     const now = Date.now();
     await connectClient(hub.url, tokens.agent, mine.id).push({
-      samples: Array.from({ length: 345 }, (_, i) =>
-        pastSample(mine.metrics, 1_000_000_000 + i, now - 3_600_000 + i * 10_000, i),
+      // Every 5 s, as the agent samples, so the 1 h chart's 5 s buckets have no holes.
+      samples: Array.from({ length: 690 }, (_, i) =>
+        pastSample(mine.metrics, 1_000_000_000 + i, now - 3_600_000 + i * 5_000, i),
       ),
     });
     // For the committed images, let backup-1 turn stale first.
