@@ -48,44 +48,9 @@ const BENCHES: Bench[] = [
   {
     id: "agent",
     file: "bench/agent/run.ts",
-    quickArgs: ["--seconds", "60"],
-    // The agent engineer's benchmark prints JSON with --json; adapted below.
-    fixedArgs: ["--json"],
-    skip: () =>
-      existsSync(join(ROOT, "bench/agent/run.ts")) ? undefined : "bench/agent/run.ts not written yet",
+    quickArgs: ["--quick"],
   },
 ];
-
-/** The shape `bench/agent/run.ts --json` prints. */
-interface AgentJson {
-  seconds: number;
-  intervalS: number;
-  budget: { cpuPct: number; rssMb: number };
-  rows: { name: string; cpuPct?: number; rssMbAvg?: number; rssMbMax?: number; note?: string }[];
-  sink: { samples: number; streams: number };
-  agentWithinBudget: boolean;
-}
-
-function agentResult(stdout: string, args: string[]): BenchResult {
-  const j = JSON.parse(stdout.slice(stdout.indexOf("{"))) as AgentJson;
-  return {
-    id: "agent",
-    title: `Agent overhead at ${j.intervalS} s (${j.seconds} s measured)`,
-    rows: j.rows.flatMap((r): Row[] =>
-      r.note
-        ? [{ metric: r.name, value: "-", note: r.note }]
-        : [
-            { metric: `${r.name}: CPU`, value: r.cpuPct ?? "", unit: "% of 1 core" },
-            { metric: `${r.name}: RSS avg / max`, value: `${r.rssMbAvg} / ${r.rssMbMax}`, unit: "MB" },
-          ],
-    ),
-    notes: [
-      `Budget <= ${j.budget.cpuPct} % CPU and <= ${j.budget.rssMb} MB RSS: ${j.agentWithinBudget ? "within budget" : "OVER BUDGET"}.`,
-      `The sink received ${j.sink.samples} samples over ${j.sink.streams} stream(s). Written by the agent engineer: see bench/agent/run.ts.`,
-    ],
-    reproduce: `node bench/agent/run.ts ${args.filter((a) => a !== "--json").join(" ")}`.trim(),
-  };
-}
 
 const only = argValue("only")?.split(",");
 const selected = BENCHES.filter((b) => !only || only.includes(b.id));
@@ -129,8 +94,6 @@ for (const b of selected) {
   const seconds = Math.round((Date.now() - t0) / 1000);
   if (existsSync(out)) {
     results.push(JSON.parse(readFileSync(out, "utf8")) as BenchResult);
-  } else if (res.status === 0 && b.id === "agent") {
-    results.push(agentResult(res.stdout, args));
   } else if (res.status === 0 && res.stdout.trim()) {
     // A benchmark that prints its own report (the agent's) is kept verbatim.
     results.push({
