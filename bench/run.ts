@@ -43,7 +43,7 @@ const BENCHES: Bench[] = [
     // The same fleet spread over 4 ingest shards; --quick stays within its time without it.
     skip: () => (QUICK && !only?.includes("ingest-sharded") ? "full run only (--quick)" : undefined),
   },
-  { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20"] },
+  { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "6"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
   {
     id: "agent",

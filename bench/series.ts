@@ -7,7 +7,7 @@ import { fullSample } from "./lib/sample.ts";
 
 const QUERIES = numberArg("queries", 40);
 /** Samples older than the hub's 23 h replay window are refused: fill what it accepts. */
-const HISTORY_H = 23;
+const HISTORY_H = Math.min(23, numberArg("hours", 23));
 const INTERVAL_S = 5;
 const FLEET = "series";
 const HOUR_MS = 3_600_000;
