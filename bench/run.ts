@@ -54,6 +54,11 @@ const BENCHES: Bench[] = [
 
 const only = argValue("only")?.split(",");
 const selected = BENCHES.filter((b) => !only || only.includes(b.id));
+// A fresh clone has no build yet: the bundle is measured, and every hub serves it.
+if (!existsSync(join(ROOT, "web/dist/index.html"))) {
+  console.error("bench: building the dashboard first (npm run build:web)");
+  spawnSync("npm", ["run", "build:web"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+}
 // --hosts/--seconds only make sense for one benchmark at a time.
 const passThrough =
   only?.length === 1
