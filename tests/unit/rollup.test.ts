@@ -4,7 +4,9 @@ import {
   combine,
   HOUR_MS,
   MINUTE_MS,
+  packPoints,
   rollupRaw,
+  unpackPoints,
   upsertPoint,
 } from "../../worker/src/fleet/rollup";
 import { pickStepMs, pickTier } from "../../worker/src/fleet/series";
@@ -23,6 +25,40 @@ describe("rollupRaw", () => {
   it("takes `last` by time, whatever the arrival order", () => {
     const [p] = rollupRaw([raw(40_000, 7), raw(10_000, 3)], MINUTE_MS);
     expect(p?.v.cpu?.[3]).toBe(7);
+  });
+});
+
+describe("packed rows", () => {
+  const points = [
+    { t: 0, n: 12, v: { cpu: [1, 2, 3, 2] as [number, number, number, number] } },
+    {
+      t: MINUTE_MS,
+      n: 11,
+      v: {
+        cpu: [4, 5, 6, 5] as [number, number, number, number],
+        "disk:/mnt/a.b": [7, 8, 9, 8] as [number, number, number, number],
+      },
+    },
+  ];
+
+  it("stores times once and each series aligned with them, absent as null", () => {
+    expect(JSON.parse(packPoints(points))).toEqual({
+      t: [0, MINUTE_MS],
+      n: [12, 11],
+      s: {
+        cpu: [
+          [1, 2, 3, 2],
+          [4, 5, 6, 5],
+        ],
+        "disk:/mnt/a.b": [null, [7, 8, 9, 8]],
+      },
+    });
+    expect(unpackPoints(packPoints(points))).toEqual(points);
+    expect(unpackPoints(packPoints([]))).toEqual([]);
+  });
+
+  it("reads rows of the earlier point-per-object form as they are", () => {
+    expect(unpackPoints(JSON.stringify(points))).toEqual(points);
   });
 });
 

@@ -113,6 +113,96 @@ describe("history tiers", () => {
     expect(r.points[0]?.avg).toBe(40);
   });
 
+  it("reads one series out of stored hours whatever characters its instance has", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour();
+    const mounts = ["/", "/mnt/a.b", '/mnt/"q"', "/mnt/x\\y", "/mnt/$.v"];
+    const fs = (usedGiB: number) =>
+      mounts.map((mount, i) => ({
+        mount,
+        fsType: "ext4",
+        device: `/dev/sd${i}`,
+        sizeBytes: 100n << 30n,
+        usedBytes: BigInt(usedGiB + i) << 30n,
+      }));
+    await client.push({
+      samples: [
+        sample(1, h.at(1), { ...cpu(10), filesystems: fs(10) }),
+        sample(2, h.at(1, 30), { ...cpu(30), filesystems: fs(20) }),
+        // A sample without the series: the minute still has the others' points.
+        sample(3, h.at(2), { ...cpu(50), filesystems: [] }),
+      ],
+    });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
+    const c = await series(fleet, hostId, `metric=cpu&${range}`);
+    expect(c.tier).toBe("1m");
+    expect(c.points).toEqual([
+      { t: h.at(1), min: 10, avg: 20, max: 30, last: 30 },
+      { t: h.at(2), min: 50, avg: 50, max: 50, last: 50 },
+    ]);
+    for (const [i, mount] of mounts.entries()) {
+      const d = await series(fleet, hostId, `metric=${encodeURIComponent(`disk:${mount}`)}&${range}`);
+      const rounded = d.points.map((p) => ({
+        t: p.t,
+        min: Math.round(p.min * 1e6) / 1e6,
+        avg: Math.round(p.avg * 1e6) / 1e6,
+        max: Math.round(p.max * 1e6) / 1e6,
+        last: Math.round(p.last * 1e6) / 1e6,
+      }));
+      expect(rounded, mount).toEqual([{ t: h.at(1), min: 10 + i, avg: 15 + i, max: 20 + i, last: 20 + i }]);
+    }
+    // A range that cuts the stored hour keeps only the minutes inside it.
+    const cut = await series(fleet, hostId, `metric=cpu&from=${h.at(2)}&to=${h.start + 8 * HOUR_MS}&step=60`);
+    expect(cut.points.map((p) => p.t)).toEqual([h.at(2)]);
+  });
+
+  it("reads rows stored in the earlier point-per-object form, and rewrites them when late samples land", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour();
+    const day = Math.floor(h.start / 86_400_000) * 86_400_000;
+    // Another hour of the same day, already in the day's 1h row.
+    const other = h.start === day ? day + HOUR_MS : day;
+    const legacy = [
+      { t: h.at(7), n: 2, v: { cpu: [10, 15, 20, 20], 'disk:/mnt/"q"': [1, 1, 1, 1] } },
+      { t: h.at(8), n: 1, v: { load1: [2, 2, 2, 2] } },
+    ];
+    const insert = (table: string, start: number, points: unknown) =>
+      env.DB.prepare(`INSERT INTO ${table} (fleet_id, host_id, start, points) VALUES (?, ?, ?, ?)`).bind(
+        fleet.id,
+        hostId,
+        start,
+        JSON.stringify(points),
+      );
+    await env.DB.batch([
+      insert("rollups_1m", h.start, legacy),
+      insert("rollups_1h", day, [{ t: other, n: 1, v: { cpu: [5, 5, 5, 5] } }]),
+    ]);
+    const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
+    const c = await series(fleet, hostId, `metric=cpu&${range}`);
+    expect(c.points).toEqual([{ t: h.at(7), min: 10, avg: 15, max: 20, last: 20 }]);
+    const q = await series(fleet, hostId, `metric=${encodeURIComponent('disk:/mnt/"q"')}&${range}`);
+    expect(q.points.map((p) => p.avg)).toEqual([1]);
+
+    // A late sample for the hour rewrites the day's 1h row in the columnar form, keeping the other hour.
+    await client.push({ samples: [sample(1, h.at(30), cpu(50))] });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const row = await env.DB.prepare("SELECT points FROM rollups_1h WHERE host_id = ? AND start = ?")
+      .bind(hostId, day)
+      .first<{ points: string }>();
+    const hours = [other, h.start].sort((a, b) => a - b);
+    expect(JSON.parse(row?.points ?? "").t).toEqual(hours);
+    const long = await series(
+      fleet,
+      hostId,
+      `metric=cpu&from=${day - 9 * 86_400_000}&to=${day + 86_400_000}`,
+    );
+    expect(long.tier).toBe("1h");
+    expect(long.points.map((p) => [p.t, p.avg])).toEqual(hours.map((t) => [t, t === other ? 5 : 50]));
+  });
+
   it("rejects unknown metrics and inverted ranges with 400", async () => {
     const fleet = await createFleet();
     const { hostId } = await registerHost(fleet.agent);

@@ -95,6 +95,26 @@ describe("raw window packing", () => {
     });
   });
 
+  it("reads one series alone, skipping samples without it", async () => {
+    await withWindow((raw) => {
+      const t0 = 1_700_000_000_000;
+      raw.add("h1", { seq: 1, timeMs: t0, metrics: { load: { load1: 1, load5: 2, load15: 3 } } }, t0);
+      raw.add("h1", wide(2, t0 + 5000, 1), t0);
+      raw.flush();
+      raw.add(
+        "h1",
+        { seq: 3, timeMs: t0 + 10_000, metrics: { load: { load1: 4, load5: 5, load15: 6 } } },
+        t0,
+      );
+      expect(raw.range("h1", t0, t0 + 10_000, "load1")).toEqual([
+        { seq: 1, t: t0, v: { load1: 1 } },
+        { seq: 3, t: t0 + 10_000, v: { load1: 4 } },
+      ]);
+      expect(raw.range("h1", t0, t0 + 10_000, "cpu")).toEqual([{ seq: 2, t: t0 + 5000, v: { cpu: 40 } }]);
+      expect(raw.range("h1", t0, t0 + 10_000, "nothing")).toEqual([]);
+    });
+  });
+
   it("keeps absent series absent rather than zero", async () => {
     await withWindow((raw) => {
       const t0 = 1_700_000_000_000;

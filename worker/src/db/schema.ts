@@ -60,7 +60,7 @@ export const rollups1m = sqliteTable(
     hostId: text("host_id").notNull(),
     /** Unix ms of the hour the row covers. */
     start: integer("start").notNull(),
-    /** JSON `RollupPoint[]`. */
+    /** JSON `PackedPoints` (columnar: times once, each series aligned); see fleet/rollup.ts. */
     points: text("points").notNull(),
   },
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],
@@ -74,6 +74,7 @@ export const rollups1h = sqliteTable(
     hostId: text("host_id").notNull(),
     /** Unix ms of the UTC day the row covers. */
     start: integer("start").notNull(),
+    /** JSON `PackedPoints`, as in `rollups_1m`. */
     points: text("points").notNull(),
   },
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],

@@ -54,14 +54,23 @@ class PendingSegment {
   }
 }
 
-function unpack(seg: PackedSegment, from: number, to: number, out: RawPoint[]): void {
+function unpack(seg: PackedSegment, from: number, to: number, out: RawPoint[], only?: string): void {
+  // One series: its column alone; a sample without it yields no point.
+  const col = only === undefined ? -1 : seg.k.indexOf(only) + 2;
+  if (col === 1) return;
   for (const row of seg.p) {
     const t = row[1] as number;
     if (t < from || t > to) continue;
     const v: Record<string, number> = {};
-    for (let i = 2; i < row.length; i++) {
-      const x = row[i];
-      if (x !== null && x !== undefined) v[seg.k[i - 2] as string] = x;
+    if (col > 1) {
+      const x = row[col];
+      if (x === null || x === undefined) continue;
+      v[only as string] = x;
+    } else {
+      for (let i = 2; i < row.length; i++) {
+        const x = row[i];
+        if (x !== null && x !== undefined) v[seg.k[i - 2] as string] = x;
+      }
     }
     out.push({ seq: row[0] as number, t, v });
   }
@@ -173,8 +182,11 @@ export class RawWindow {
     return rows;
   }
 
-  /** Raw points of a host in [from, to], stored and pending, sorted by time. */
-  range(hostId: string, from: number, to: number): RawPoint[] {
+  /**
+   * Raw points of a host in [from, to], stored and pending, sorted by time;
+   * with `only`, just that series (and only the samples that have it).
+   */
+  range(hostId: string, from: number, to: number, only?: string): RawPoint[] {
     const out: RawPoint[] = [];
     const cursor = this.sql.exec<{ points: string }>(
       "SELECT points FROM raw_segments WHERE host_id = ? AND max_t >= ? AND min_t <= ?",
@@ -182,9 +194,9 @@ export class RawWindow {
       from,
       to,
     );
-    for (const row of cursor) unpack(JSON.parse(row.points) as PackedSegment, from, to, out);
+    for (const row of cursor) unpack(JSON.parse(row.points) as PackedSegment, from, to, out, only);
     const seg = this.pending.get(hostId);
-    if (seg) unpack({ k: seg.keys, p: seg.rows }, from, to, out);
+    if (seg) unpack({ k: seg.keys, p: seg.rows }, from, to, out, only);
     return out.sort((a, b) => a.t - b.t);
   }
 

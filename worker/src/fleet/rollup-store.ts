@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lte } from "drizzle-orm";
+import { and, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { rollups1h, rollups1m } from "../db/schema";
 import type { RawWindow } from "./raw-window";
@@ -8,8 +8,10 @@ import {
   DAY_MS,
   HOUR_MS,
   MINUTE_MS,
+  packPoints,
   type RollupPoint,
   rollupRaw,
+  unpackPoints,
   upsertPoint,
 } from "./rollup";
 import type { Sql, Usage } from "./usage";
@@ -126,10 +128,10 @@ export class RollupStore {
       writes.push(
         db
           .insert(rollups1m)
-          .values({ fleetId, hostId: d.host, start: d.hour, points: JSON.stringify(points) })
+          .values({ fleetId, hostId: d.host, start: d.hour, points: packPoints(points) })
           .onConflictDoUpdate({
             target: [rollups1m.fleetId, rollups1m.hostId, rollups1m.start],
-            set: { points: JSON.stringify(points) },
+            set: { points: packPoints(points) },
           }),
       );
       const [hourPoint] = combine(points, HOUR_MS);
@@ -143,10 +145,10 @@ export class RollupStore {
       writes.push(
         db
           .insert(rollups1h)
-          .values({ fleetId, hostId: host, start: Number(day), points: JSON.stringify(points) })
+          .values({ fleetId, hostId: host, start: Number(day), points: packPoints(points) })
           .onConflictDoUpdate({
             target: [rollups1h.fleetId, rollups1h.hostId, rollups1h.start],
-            set: { points: JSON.stringify(points) },
+            set: { points: packPoints(points) },
           }),
       );
     }
@@ -190,7 +192,7 @@ export class RollupStore {
             ),
           );
         this.usage.d1RowsRead += rows.length;
-        for (const r of rows) out.set(`${r.hostId}|${day}`, JSON.parse(r.points) as RollupPoint[]);
+        for (const r of rows) out.set(`${r.hostId}|${day}`, unpackPoints(r.points));
       }
     }
     return out;
@@ -206,7 +208,20 @@ export class RollupStore {
   }
 }
 
-/** Reads packed rollup rows of one host overlapping [from, to]. */
+/**
+ * The JSON path of one series in a packed row (`$.s."cpu"`), or null when
+ * the name holds a character the path syntax cannot quote.
+ */
+function seriesPath(metric: string): string | null {
+  return /["\\]/.test(metric) ? null : `$.s."${metric}"`;
+}
+
+/**
+ * Reads packed rollup rows of one host overlapping [from, to]. With
+ * `metric`, SQLite returns only that series of each row (one JSON path into
+ * the columnar row), so a 24 h query moves and parses one series instead of
+ * every series of the host.
+ */
 export async function readRollups(
   db: DrizzleD1Database,
   table: "1m" | "1h",
@@ -214,11 +229,19 @@ export async function readRollups(
   hostId: string,
   from: number,
   to: number,
+  metric?: string,
 ): Promise<RollupPoint[]> {
   const t = table === "1m" ? rollups1m : rollups1h;
   const span = table === "1m" ? HOUR_MS : DAY_MS;
+  const path = metric === undefined ? null : seriesPath(metric);
+  // Rows of the earlier point-per-object form (a JSON array) come back whole.
+  const points =
+    path === null
+      ? t.points
+      : sql<string>`CASE WHEN substr(${t.points}, 1, 1) = '[' THEN ${t.points}
+          ELSE json_object('t', ${t.points} -> '$.t', 'n', ${t.points} -> '$.n', 's', json_object(${metric}, ${t.points} -> ${path})) END`;
   const rows = await db
-    .select({ points: t.points })
+    .select({ points })
     .from(t)
     .where(
       and(
@@ -230,7 +253,11 @@ export async function readRollups(
     );
   const out: RollupPoint[] = [];
   for (const r of rows)
-    for (const p of JSON.parse(r.points) as RollupPoint[]) if (p.t >= from && p.t <= to) out.push(p);
+    for (const p of unpackPoints(r.points)) {
+      if (p.t < from || p.t > to) continue;
+      if (metric === undefined) out.push(p);
+      else if (p.v[metric]) out.push({ t: p.t, n: p.n, v: { [metric]: p.v[metric] } });
+    }
   return out;
 }
 

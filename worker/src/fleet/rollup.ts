@@ -10,6 +10,55 @@ export interface RollupPoint {
   v: Record<string, Agg>;
 }
 
+/**
+ * A packed rollup row as stored in D1: the points' times and sample counts
+ * once, then each series' aggregates aligned with them (`null` where a point
+ * lacks the series). One series of a row is then a single JSON path
+ * (`$.s."cpu"`), so a history query reads it without walking every point.
+ */
+export interface PackedPoints {
+  t: number[];
+  n: number[];
+  s: Record<string, (Agg | null)[]>;
+}
+
+/** Packs time-ordered points into the stored row form. */
+export function packPoints(points: RollupPoint[]): string {
+  const packed: PackedPoints = { t: [], n: [], s: {} };
+  points.forEach((p, i) => {
+    packed.t.push(p.t);
+    packed.n.push(p.n);
+    for (const key in p.v) {
+      let col = packed.s[key];
+      if (!col) {
+        col = new Array<Agg | null>(points.length).fill(null);
+        packed.s[key] = col;
+      }
+      col[i] = p.v[key] as Agg;
+    }
+  });
+  return JSON.stringify(packed);
+}
+
+/**
+ * Reads a stored row back into points. Rows written before the columnar form
+ * hold a plain `RollupPoint[]`; they are read as they are.
+ */
+export function unpackPoints(text: string): RollupPoint[] {
+  const parsed = JSON.parse(text) as PackedPoints | RollupPoint[];
+  if (Array.isArray(parsed)) return parsed;
+  const points: RollupPoint[] = parsed.t.map((t, i) => ({ t, n: parsed.n[i] ?? 0, v: {} }));
+  for (const key in parsed.s) {
+    // A series the row lacks comes back null from a one-series read.
+    const col = parsed.s[key];
+    col?.forEach((a, i) => {
+      const p = points[i];
+      if (a && p) p.v[key] = a;
+    });
+  }
+  return points;
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

@@ -48,7 +48,10 @@ export interface SeriesSource {
   pendingHours(hostId: string): number[];
 }
 
-/** Rollup points of every series of a host over [from, to], at the tier and step picked for the range. */
+/**
+ * Rollup points of a host over [from, to], at the tier and step picked for
+ * the range: every series, or only `metric`'s.
+ */
 export async function queryRollups(
   src: SeriesSource,
   hostId: string,
@@ -56,11 +59,13 @@ export async function queryRollups(
   to: number,
   now: number,
   stepS?: number,
+  metric?: string,
 ): Promise<{ tier: Tier; stepMs: number; points: RollupPoint[] }> {
   const tier = pickTier(from, to, now);
   const stepMs = pickStepMs(tier, from, to, stepS);
-  if (tier === "raw") return { tier, stepMs, points: rollupRaw(src.raw.range(hostId, from, to), stepMs) };
-  const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to);
+  if (tier === "raw")
+    return { tier, stepMs, points: rollupRaw(src.raw.range(hostId, from, to, metric), stepMs) };
+  const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to, metric);
   // Hours still pending in the DO replace whatever D1 holds for them.
   const pending = src
     .pendingHours(hostId)
@@ -68,7 +73,10 @@ export async function queryRollups(
   const fresh: RollupPoint[] = [];
   for (const h of pending) {
     fresh.push(
-      ...rollupRaw(src.raw.range(hostId, Math.max(h, from), Math.min(h + HOUR_MS - 1, to)), MINUTE_MS),
+      ...rollupRaw(
+        src.raw.range(hostId, Math.max(h, from), Math.min(h + HOUR_MS - 1, to), metric),
+        MINUTE_MS,
+      ),
     );
   }
   const pendingSet = new Set(pending);
@@ -91,7 +99,7 @@ export async function querySeries(
   now: number,
   stepS?: number,
 ): Promise<SeriesResult> {
-  const { tier, stepMs, points } = await queryRollups(src, hostId, from, to, now, stepS);
+  const { tier, stepMs, points } = await queryRollups(src, hostId, from, to, now, stepS, metric);
   return { metric, tier, stepS: stepMs / 1000, points: project(points, metric) };
 }
 
