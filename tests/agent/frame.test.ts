@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodeFrames, encodeFrame, FRAME_HEADER_BYTES } from "../../agent/src/spool/frame";
+import { crc32, decodeFrames, encodeFrame, FRAME_HEADER_BYTES } from "../../agent/src/spool/frame";
 
 const payload = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff);
 
@@ -14,6 +16,15 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 describe("spool framing", () => {
+  it("checksums as zlib's crc32 does, so spools written before read back", () => {
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    for (const n of [1, 7, 255, 1024, 65_537]) {
+      const bytes = randomBytes(n);
+      expect(crc32(bytes), `${n} bytes`).toBe(zlibCrc32(bytes));
+    }
+  });
+
   it("round-trips records with their seqs", () => {
     const buf = concat(
       encodeFrame(1n, payload(10)),
