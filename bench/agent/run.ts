@@ -86,7 +86,8 @@ process.on("exit", () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-if (!existsSync(AGENT)) execSync("npm run build -w agent", { cwd: ROOT, stdio: "inherit" });
+if (!existsSync(AGENT) || !existsSync(join(ROOT, "agent/dist/main.js")))
+  execSync("npm run build -w agent", { cwd: ROOT, stdio: "inherit" });
 await build({
   entryPoints: [join(import.meta.dirname, "sink.ts")],
   bundle: true,

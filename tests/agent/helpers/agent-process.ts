@@ -5,21 +5,23 @@ import { join, resolve } from "node:path";
 
 /** Repository root. */
 export const ROOT = resolve(import.meta.dirname, "../../..");
-/** The built agent. */
+/** The built agent: its bin, and the bundle the bin loads. */
 export const AGENT_CLI = join(ROOT, "agent/dist/cli.js");
+const AGENT_MAIN = join(ROOT, "agent/dist/main.js");
 
 /**
- * Builds the agent if `agent/dist/cli.js` is missing (`npm test` builds
+ * Builds the agent if `agent/dist` is missing or incomplete (`npm test` builds
  * first; this covers running vitest alone). A lock directory keeps parallel
  * test files from building at once.
  */
 export async function ensureBuilt(): Promise<void> {
-  if (existsSync(AGENT_CLI)) return;
+  const built = () => existsSync(AGENT_CLI) && existsSync(AGENT_MAIN);
+  if (built()) return;
   const lock = join(ROOT, "agent/.build-lock");
   try {
     mkdirSync(lock);
   } catch {
-    while (!existsSync(AGENT_CLI)) await new Promise((r) => setTimeout(r, 200));
+    while (!built()) await new Promise((r) => setTimeout(r, 200));
     return;
   }
   try {
