@@ -1,4 +1,10 @@
 import { createServer, type Server } from "node:http";
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  type Http2Server,
+  type Http2Session,
+} from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
@@ -21,10 +27,13 @@ export interface FakeHubOptions {
   maxBatch?: number;
   /** Samples with these seqs are refused with invalid_argument, as the real hub does for a bad sample. */
   rejectSeqs?: Iterable<bigint>;
+  /** Serve HTTP/2 only: over TLS with this key and certificate (https://), else cleartext (h2c). */
+  http2?: { key: string; cert: string } | true;
 }
 
 /**
- * A real Connect server (connect-node over HTTP/1.1 on 127.0.0.1) that
+ * A real Connect server (connect-node over HTTP/1.1 on 127.0.0.1, or
+ * HTTP/2 with {@link FakeHubOptions.http2}) that
  * implements IngestService like the hub's contract says and records what it
  * receives. Used by tests and by bench/agent as the agent's peer.
  */
@@ -36,7 +45,8 @@ export class FakeHub {
   streams = 0;
   pushes = 0;
   port = 0;
-  #server: Server | undefined;
+  #server: Server | Http2Server | undefined;
+  readonly #sessions = new Set<Http2Session>();
   #opts: FakeHubOptions;
   #reject: Set<bigint>;
 
@@ -48,7 +58,8 @@ export class FakeHub {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    const tls = typeof this.#opts.http2 === "object";
+    return `${tls ? "https" : "http"}://127.0.0.1:${this.port}`;
   }
 
   /** Seqs received, ascending. */
@@ -58,10 +69,22 @@ export class FakeHub {
 
   /** Starts listening (again, on the same port after {@link stop}). */
   async start(): Promise<this> {
-    const server = createServer(connectNodeAdapter({ routes: (r) => this.#routes(r) }));
-    // A Stream request lasts until rotation (15 min by default, as on the hub):
-    // Node's 5-minute request timeout would cut it with a 408.
-    server.requestTimeout = 0;
+    const handler = connectNodeAdapter({ routes: (r) => this.#routes(r) });
+    const h2 = this.#opts.http2;
+    let server: Server | Http2Server;
+    if (h2) {
+      server =
+        h2 === true ? createH2cServer(handler) : createSecureServer({ ...h2, allowHTTP1: false }, handler);
+      server.on("session", (session: Http2Session) => {
+        this.#sessions.add(session);
+        session.once("close", () => this.#sessions.delete(session));
+      });
+    } else {
+      server = createServer(handler);
+      // A Stream request lasts until rotation (15 min by default, as on the hub):
+      // Node's 5-minute request timeout would cut it with a 408.
+      server.requestTimeout = 0;
+    }
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port, "127.0.0.1", () => resolve());
@@ -77,7 +100,8 @@ export class FakeHub {
     this.#server = undefined;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    if ("closeAllConnections" in server) server.closeAllConnections();
+    for (const session of this.#sessions) session.destroy();
     await closed;
   }
 

@@ -1,0 +1,109 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, ensureBuilt, startAgent, tempDir, until } from "./helpers/agent-process";
+import { FakeHub, type FakeHubOptions } from "./helpers/fake-hub";
+
+const running: AgentProcess[] = [];
+const hubs: FakeHub[] = [];
+let tls: { key: string; cert: string; certFile: string };
+
+beforeAll(async () => {
+  await ensureBuilt();
+  // A throwaway certificate for 127.0.0.1, trusted by the agent through NODE_EXTRA_CA_CERTS.
+  const dir = tempDir("fw-tls-");
+  const key = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  tls = { key: readFileSync(key, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
+});
+
+afterEach(async () => {
+  for (const a of running.splice(0)) a.child.kill("SIGKILL");
+  for (const h of hubs.splice(0)) await h.stop();
+});
+
+async function hub(http2: FakeHubOptions["http2"]): Promise<FakeHub> {
+  const h = await new FakeHub({ http2 }).start();
+  hubs.push(h);
+  return h;
+}
+
+function agent(h: FakeHub, extra: Record<string, string> = {}, args: string[] = []): AgentProcess {
+  const a = startAgent(args, {
+    FLEETWATCH_HUB: h.url,
+    FLEETWATCH_TOKEN: h.token,
+    FLEETWATCH_INTERVAL: "1",
+    FLEETWATCH_SPOOL_DIR: tempDir(),
+    FLEETWATCH_RETRY_MAX_S: "2",
+    ...extra,
+  });
+  running.push(a);
+  return a;
+}
+
+/** Waits for live samples, cuts the hub for a few seconds, and checks the gap was replayed in order. */
+async function survivesOutage(h: FakeHub, a: AgentProcess): Promise<void> {
+  await a.waitFor("connected to");
+  await until(() => h.samples.size >= 2, "first samples");
+  await h.stop();
+  await a.waitFor(/hub unreachable: .*, retrying in [\d.]+ s, \d+ samples buffered/);
+  await new Promise((r) => setTimeout(r, 4_000));
+  await h.start();
+  const upAt = Date.now();
+  await a.waitFor(/replayed \d+ samples/, 15_000);
+  await until(
+    () => h.seqs().some((s) => Number(h.samples.get(s)?.timeMs) > upAt + 1000),
+    "live samples again",
+  );
+  const seqs = h.seqs();
+  const first = seqs[0] as bigint;
+  expect(seqs).toEqual(seqs.map((_, i) => first + BigInt(i)));
+  expect(seqs.length).toBeGreaterThanOrEqual(8);
+}
+
+describe("agent over HTTP/2", () => {
+  it("streams to an https hub over HTTP/2, the production default, and replays an outage", async () => {
+    const h = await hub({ key: tls.key, cert: tls.cert });
+    // No --http2: an https:// hub gets HTTP/2 by default.
+    const a = agent(h, { NODE_EXTRA_CA_CERTS: tls.certFile });
+    await survivesOutage(h, a);
+    expect(a.stderr()).toContain(`connected to ${h.url}`);
+  });
+
+  it("speaks cleartext HTTP/2 when asked with --http2", async () => {
+    const h = await hub(true);
+    const a = agent(h, {}, ["--http2"]);
+    await survivesOutage(h, a);
+  });
+
+  it("refuses a hub whose certificate it cannot verify, with the reason", async () => {
+    const h = await hub({ key: tls.key, cert: tls.cert });
+    const a = agent(h);
+    await a.waitFor(/hub unreachable: .*(self-signed|certificate)/i);
+    expect(h.samples.size).toBe(0);
+  });
+});
