@@ -19,7 +19,7 @@ const HOSTS = numberArg("hosts", 100);
 const INTERVAL_S = numberArg("interval", 5);
 const VIEWERS = 10;
 /** Quick mode fits the 5-minute budget but misses the 300 s raw and 600 s state flushes: use the full run for the bill. */
-const WINDOW_S = numberArg("seconds", QUICK ? 80 : 660);
+const WINDOW_S = numberArg("seconds", QUICK ? 50 : 660);
 const FLEET = "cost";
 /** The dashboard pings every 20 s (web/src/lib/reconnecting-socket.ts). */
 const PING_S = 20;

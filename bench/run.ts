@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,ingest,ingest-sharded,cost,bundle,agent] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,cost,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -34,21 +34,29 @@ const BENCHES: Bench[] = [
     skip: () =>
       existsSync(join(ROOT, "web/dist/index.html")) ? undefined : "web/dist missing (npm run build:web)",
   },
-  { id: "ingest", file: "bench/ingest.ts", quickArgs: ["--quick", "--seconds", "10"] },
+  { id: "ingest", file: "bench/ingest.ts", quickArgs: ["--quick", "--seconds", "6"] },
   {
     id: "ingest-sharded",
     file: "bench/ingest.ts",
-    quickArgs: ["--quick", "--seconds", "10"],
+    quickArgs: ["--quick", "--seconds", "6"],
     fixedArgs: ["--shards", "4"],
     // The same fleet spread over 4 ingest shards; --quick stays within its time without it.
     skip: () => (QUICK && !only?.includes("ingest-sharded") ? "full run only (--quick)" : undefined),
   },
-  { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "6"] },
+  { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "3"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
   {
     id: "agent",
     file: "bench/agent/run.ts",
     quickArgs: ["--quick"],
+  },
+  {
+    id: "agent-h2",
+    file: "bench/agent/run.ts",
+    quickArgs: ["--quick"],
+    fixedArgs: ["--tls"],
+    // The production transport; --quick keeps the HTTP/1.1 run only.
+    skip: () => (QUICK && !only?.includes("agent-h2") ? "full run only (--quick)" : undefined),
   },
 ];
 

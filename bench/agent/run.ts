@@ -3,10 +3,13 @@
 // the same machine: the agent streams to a local Connect sink, node_exporter
 // is scraped by this script every 5 s over loopback.
 //
-//   node_modules/.bin/node bench/agent/run.ts [--quick] [--seconds 120] [--warmup 10] [--interval 5] [--json]
+//   node_modules/.bin/node bench/agent/run.ts [--quick] [--seconds 120] [--warmup 10] [--interval 5] [--tls] [--json]
+//
+// --tls measures the production transport: HTTP/2 over TLS to an https sink
+// (a throwaway certificate from openssl, trusted through NODE_EXTRA_CA_CERTS).
 //
 // Plain Node 22 (type stripping): no TS-only syntax, explicit .ts imports.
-import { type ChildProcess, execSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,9 +34,11 @@ const { values } = parseArgs({
     warmup: { type: "string" },
     interval: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
+    tls: { type: "boolean", default: false },
   },
 });
-const seconds = Number(values.seconds ?? (values.quick ? 35 : 120));
+const TLS = values.tls;
+const seconds = Number(values.seconds ?? (values.quick ? 25 : 120));
 const warmupS = Number(values.warmup ?? (values.quick ? 5 : 10));
 const intervalS = Number(values.interval);
 
@@ -98,7 +103,22 @@ await build({
   logLevel: "warning",
 });
 
-const sink = spawn(process.execPath, [join(work, "sink.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
+const tlsFiles = { key: join(work, "key.pem"), cert: join(work, "cert.pem") };
+if (TLS) {
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-keyout", tlsFiles.key, "-out", tlsFiles.cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+      ...["-addext", "subjectAltName=IP:127.0.0.1"],
+    ],
+    { stdio: "ignore" },
+  );
+}
+const sink = spawn(process.execPath, [join(work, "sink.mjs")], {
+  stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, ...(TLS ? { SINK_TLS_KEY: tlsFiles.key, SINK_TLS_CERT: tlsFiles.cert } : {}) },
+});
 children.push(sink);
 const { port } = JSON.parse(await nextLine(sink)) as { port: number };
 
@@ -107,7 +127,8 @@ const agent = spawn(process.execPath, [AGENT], {
   env: {
     PATH: process.env.PATH ?? "",
     HOME: work,
-    FLEETWATCH_HUB: `http://127.0.0.1:${port}`,
+    FLEETWATCH_HUB: `${TLS ? "https" : "http"}://127.0.0.1:${port}`,
+    ...(TLS ? { NODE_EXTRA_CA_CERTS: tlsFiles.cert } : {}),
     FLEETWATCH_TOKEN: "bench-token",
     FLEETWATCH_INTERVAL: String(intervalS),
     FLEETWATCH_SPOOL_DIR: join(work, "spool"),
@@ -182,9 +203,10 @@ const costRows = (metric: string, unit: string, pick: (c: Cost) => string | numb
 const withinBudget = agentCost.cpuPct <= BUDGET.cpuPct && agentCost.rssMbMax <= BUDGET.rssMb;
 const args = process.argv.slice(2).filter((a) => a !== "--json");
 
+const transport = TLS ? "HTTP/2 over TLS (the production default)" : "HTTP/1.1";
 emit({
-  id: "agent",
-  title: `Agent overhead beside node_exporter at ${intervalS} s (${seconds} s measured after ${warmupS} s warm-up)`,
+  id: TLS ? "agent-h2" : "agent",
+  title: `Agent overhead beside node_exporter at ${intervalS} s, ${TLS ? "HTTP/2 over TLS" : "HTTP/1.1"} (${seconds} s measured after ${warmupS} s warm-up)`,
   rows: [
     ...costRows("CPU incl. children", "% of 1 core", (c) => c.cpuPct),
     ...costRows("RSS avg / max", "MB", (c) => `${c.rssMbAvg} / ${c.rssMbMax}`),
@@ -193,7 +215,7 @@ emit({
   ],
   notes: [
     `Budget of the agent: <= ${BUDGET.cpuPct} % of one core and <= ${BUDGET.rssMb} MB RSS: ${withinBudget ? "within budget" : "OVER BUDGET"}.`,
-    `The agent ran as \`node ${agentFlags} agent/dist/cli.js\` (it relaunches itself with these flags) on Node ${process.version}, streaming to a local Connect sink over HTTP/1.1, which received ${sinkStats.samples} samples over ${sinkStats.streams} stream(s).`,
+    `The agent ran as \`node ${agentFlags} agent/dist/cli.js\` (it relaunches itself with these flags) on Node ${process.version}, streaming to a local Connect sink over ${transport}, which received ${sinkStats.samples} samples over ${sinkStats.streams} stream(s).`,
     exporterCost
       ? `node_exporter (Debian package, default collectors) was scraped ${scrapes.ok} times, every ${SCRAPE_EVERY_MS / 1000} s over loopback${scrapes.failed > 0 ? `, ${scrapes.failed} scrapes failed` : ""}.`
       : `node_exporter was not measured: ${INSTALL_HINT}.`,
