@@ -181,6 +181,36 @@ const exporterCost = exporterWatch?.cost();
 const agentArgv = readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
 const agentFlags = agentArgv.slice(1, agentArgv.indexOf(AGENT)).join(" ");
 
+/**
+ * Node's own floor for the same transport: a process with the agent's flags
+ * that opens one connection to the sink the way the agent does (HTTP/1.1, or
+ * HTTP/2 over TLS) and idles. What the agent costs is what lies above it.
+ */
+async function nodeFloorMb(): Promise<number> {
+  const url = `${TLS ? "https" : "http"}://127.0.0.1:${port}/`;
+  const script = TLS
+    ? `const c = require("http2").connect(${JSON.stringify(url)}, { ca: require("fs").readFileSync(${JSON.stringify(tlsFiles.cert)}) });
+       const r = c.request({ ":path": "/" }); r.resume(); r.end(); setInterval(() => {}, 1e9);`
+    : `const agent = new (require("http").Agent)({ keepAlive: true });
+       require("http").get(${JSON.stringify(url)}, { agent }, (r) => r.resume()); setInterval(() => {}, 1e9);`;
+  const floor = spawn(process.execPath, [...agentFlags.split(" ").filter(Boolean), "-e", script], {
+    stdio: "ignore",
+  });
+  children.push(floor);
+  const watch = new Watch(floor.pid as number);
+  await sleep(3000);
+  watch.begin();
+  for (let i = 0; i < 5; i++) {
+    watch.poll();
+    await sleep(1000);
+  }
+  const cost = watch.cost();
+  await stop(floor);
+  if (!cost) throw new Error("the Node floor process exited early");
+  return cost.rssMbMax;
+}
+const floorMb = await nodeFloorMb();
+
 if (exporter) await stop(exporter);
 const sinkSummary = nextLine(sink);
 sink.kill("SIGTERM");
@@ -212,9 +242,20 @@ emit({
     ...costRows("RSS avg / max", "MB", (c) => `${c.rssMbAvg} / ${c.rssMbMax}`),
     ...costRows("private (RssAnon) max", "MB", (c) => c.privateMbMax),
     ...costRows("PSS max", "MB", (c) => c.pssMbMax),
+    {
+      metric: "Node's floor: same flags, one idle connection of the same transport",
+      value: floorMb,
+      unit: "MB",
+      note: "RSS max of a process running no agent code",
+    },
+    {
+      metric: `${AGENT_NAME}: RSS above Node's floor`,
+      value: Math.round((agentCost.rssMbMax - floorMb) * 10) / 10,
+      unit: "MB",
+    },
   ],
   notes: [
-    `Budget of the agent: <= ${BUDGET.cpuPct} % of one core and <= ${BUDGET.rssMb} MB RSS: ${withinBudget ? "within budget" : "OVER BUDGET"}.`,
+    `Budget of the agent: <= ${BUDGET.cpuPct} % of one core and <= ${BUDGET.rssMb} MB RSS: ${withinBudget ? "within budget" : "OVER BUDGET"}${floorMb > BUDGET.rssMb ? ` (Node's own floor for this transport, ${floorMb} MB, is above the RSS budget before any agent code runs)` : ""}.`,
     `The agent ran as \`node ${agentFlags} agent/dist/cli.js\` (it relaunches itself with these flags) on Node ${process.version}, streaming to a local Connect sink over ${transport}, which received ${sinkStats.samples} samples over ${sinkStats.streams} stream(s).`,
     exporterCost
       ? `node_exporter (Debian package, default collectors) was scraped ${scrapes.ok} times, every ${SCRAPE_EVERY_MS / 1000} s over loopback${scrapes.failed > 0 ? `, ${scrapes.failed} scrapes failed` : ""}.`
