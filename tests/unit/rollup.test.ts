@@ -3,6 +3,7 @@ import {
   aggregateWindow,
   combine,
   HOUR_MS,
+  type RollupPoint,
   MINUTE_MS,
   packPoints,
   rollupRaw,
@@ -29,7 +30,7 @@ describe("rollupRaw", () => {
 });
 
 describe("packed rows", () => {
-  const points = [
+  const points: RollupPoint[] = [
     { t: 0, n: 12, v: { cpu: [1, 2, 3, 2] as [number, number, number, number] } },
     {
       t: MINUTE_MS,
