@@ -131,7 +131,8 @@ export class RollupStore {
           .values({ fleetId, hostId: d.host, start: d.hour, points: packPoints(points) })
           .onConflictDoUpdate({
             target: [rollups1m.fleetId, rollups1m.hostId, rollups1m.start],
-            set: { points: packPoints(points) },
+            // The row's text is bound once: the update takes the inserted value.
+            set: { points: sql`excluded.points` },
           }),
       );
       const [hourPoint] = combine(points, HOUR_MS);
@@ -148,7 +149,7 @@ export class RollupStore {
           .values({ fleetId, hostId: host, start: Number(day), points: packPoints(points) })
           .onConflictDoUpdate({
             target: [rollups1h.fleetId, rollups1h.hostId, rollups1h.start],
-            set: { points: packPoints(points) },
+            set: { points: sql`excluded.points` },
           }),
       );
     }
