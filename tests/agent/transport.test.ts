@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, ensureBuilt, startAgent, tempDir, until } from "./helpers/agent-process";
 import { FakeHub } from "./helpers/fake-hub";
+import { expectContiguous, hubOutage } from "./helpers/outage";
 
 const running: AgentProcess[] = [];
 const hubs: FakeHub[] = [];
@@ -32,13 +33,6 @@ function agent(h: FakeHub, spool: string, extra: Record<string, string> = {}): A
   return a;
 }
 
-/** Every seq from the first received to the last, with none missing. */
-function expectContiguous(seqs: bigint[]): void {
-  expect(seqs.length).toBeGreaterThan(0);
-  const first = seqs[0] as bigint;
-  expect(seqs).toEqual(seqs.map((_, i) => first + BigInt(i)));
-}
-
 function ackedThrough(spool: string): bigint {
   return BigInt(readFileSync(join(spool, "acked"), "utf8").trim());
 }
@@ -64,18 +58,7 @@ describe("agent against a real Connect hub", () => {
   it("loses no sample while the hub is down for 15 s and replays them in order", async () => {
     const h = await hub();
     const a = agent(h, tempDir());
-    await until(() => h.samples.size >= 2, "first samples");
-    await h.stop();
-    const downAt = Date.now();
-    await a.waitFor(/hub unreachable: .*, retrying in [\d.]+ s, \d+ samples buffered/);
-    await new Promise((r) => setTimeout(r, 15_000));
-    await h.start();
-    const upAt = Date.now();
-    await a.waitFor(/replayed \d+ samples/, 15_000);
-    await until(
-      () => h.seqs().some((s) => Number(h.samples.get(s)?.timeMs) > upAt + 1000),
-      "live samples again",
-    );
+    const { downAt, upAt } = await hubOutage(h, a, 15_000);
     const seqs = h.seqs();
     expectContiguous(seqs);
     const during = seqs.filter((s) => {
