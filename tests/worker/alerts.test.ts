@@ -1,8 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { alertDeps } from "../../worker/src/alerts/deps";
-import { onHostsChanged } from "../../worker/src/alerts/engine";
+import { recordHostDown } from "../../worker/src/alerts/host-down";
 import type { HostView } from "../../worker/src/metrics/types";
 import {
   alertRows,
@@ -197,7 +196,7 @@ describe("alert evaluation", () => {
     ]);
   });
 
-  it("fires host down from the fleet DO's status hook without waiting for the cron", async () => {
+  it("records host down from the fleet DO's status hook, and the cron delivers it once", async () => {
     const fleet = await createFleet();
     await createChannel(fleet);
     const { client, hostId } = await registerHost(fleet.agent, hostInfo({ hostname: "db-2", intervalS: 5 }));
@@ -205,22 +204,20 @@ describe("alert evaluation", () => {
     const stub = env.FLEET.get(env.FLEET.idFromName(fleet.id));
     const hosts = await stub.listHosts();
     const lastSeen = hosts[0]?.lastSeen ?? 0;
+    // What the fleet DO's alarm passes when the host turns stale (3 intervals + 1 ms).
+    await recordHostDown(env, fleet.id, [hostId], hosts, lastSeen + 15_001);
+    expect((await alertRows(fleet.id)).map((a) => [a.rule_name, a.hostname, a.state])).toEqual([
+      ["Host down", "db-2", "firing"],
+    ]);
+    // The object only writes the outbox: nothing is sent from it.
+    expect((await notificationRows(fleet.id)).map((n) => n.status)).toEqual(["pending"]);
     const rx = receiver();
-    // What FleetDO.alarm passes when the host turns stale (3 intervals + 1 ms).
-    await onHostsChanged(
-      env,
-      fleet.id,
-      [hostId],
-      hosts,
-      lastSeen + 15_001,
-      alertDeps(env, { fetch: rx.fetch }),
-    );
+    await runCron(fleet.id, lastSeen + 30_000, rx);
     expect(rx.payloads()).toMatchObject([
       { status: "firing", alerts: [{ rule: "Host down", host: "db-2" }] },
     ]);
     expect((await notificationRows(fleet.id)).map((n) => n.status)).toEqual(["delivered"]);
-    // The cron right after agrees: no second notification.
-    await runCron(fleet.id, lastSeen + 30_000, rx);
+    await runCron(fleet.id, lastSeen + 90_000, rx);
     expect(rx.calls).toHaveLength(1);
   });
 
@@ -256,14 +253,7 @@ describe("alert evaluation", () => {
   it("records an evaluation failure in D1 and shows it with the alerts", async () => {
     const fleet = await createFleet();
     const broken = [{ id: "h" } as unknown as HostView];
-    await onHostsChanged(
-      env,
-      fleet.id,
-      ["h"],
-      broken,
-      Date.now(),
-      alertDeps(env, { fetch: receiver().fetch }),
-    );
+    await recordHostDown(env, fleet.id, ["h"], broken, Date.now());
     const res = await api<{ evaluation: { lastError: string; lastErrorAt: number } }>(
       fleet.viewer,
       "GET",

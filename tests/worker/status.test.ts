@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DENSE_FLEET_HOSTS } from "../../worker/src/fleet/fleet-do";
+import { DENSE_FLEET_HOSTS } from "../../worker/src/fleet/alarm-plan";
 import { STREAM_ROTATE_S, streamRotateS } from "../../worker/src/rpc/rotation";
 import { receiver, runCron } from "./alerts-helpers";
 import { createFleet, hostInfo, registerHost, sample } from "./fixtures";

@@ -1,52 +1,16 @@
-import { and, eq, gt, inArray, ne } from "drizzle-orm";
+import { gt, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import {
-  type Aggregation,
-  type Alert,
-  type AlertRule,
-  alertFleets,
-  alertRules,
-  alertSilences,
-  alerts,
-} from "../db/alerts-schema";
+import { alertFleets, alertRules, alertSilences, alerts } from "../db/alerts-schema";
 import { fleetEvaluationInputs } from "../fleet/stub";
-import type { HostView } from "../metrics/types";
 import { deliverDue } from "./deliver";
-import { type AlertDeps, alertDeps } from "./deps";
-import { hostFacts, type Observation, observeRule, type SeriesValue } from "./observe";
-import { keyObservations, planFleet, type Scope } from "./plan";
+import type { AlertDeps } from "./deps";
+import { baseUrl, errorText, evaluateFleet, type FleetInputs, type FleetSource } from "./evaluate";
 import { pool } from "./pool";
-import { HOST_DOWN, parseLabels } from "./rules";
-import { type ActiveSilence, parseMatchers } from "./silences";
-import { applyActions, ensureSeeded, recordEvalError, seedNewFleets } from "./store";
+import { parseMatchers } from "./silences";
+import { ensureSeeded, recordEvalError, seedNewFleets } from "./store";
 
 /** Fleets evaluated at once by a cron run. */
 const FLEET_CONCURRENCY = 4;
-
-/** One windowed aggregate a rule needs. */
-export interface AggregateQuery {
-  metric: string;
-  agg: Aggregation;
-  windowMs: number;
-}
-
-/**
- * What evaluation reads of a fleet's live data, in one call: every host and
- * one list of values per query (FleetDO, or hosts the DO already has in hand).
- */
-export interface FleetSource {
-  read(queries: AggregateQuery[]): Promise<{ hosts: HostView[]; values: SeriesValue[][] }>;
-}
-
-/** Everything D1 holds that one fleet's evaluation needs. */
-export interface FleetInputs {
-  fleetId: string;
-  rules: AlertRule[];
-  open: Alert[];
-  silences: ActiveSilence[];
-  /** PUBLIC_URL or the origin the fleet's API was used from; links in notifications start with it. */
-  baseUrl: string;
-}
 
 /** Result of a cron run, for logs and tests. */
 export interface AlertRunSummary {
@@ -57,64 +21,6 @@ export interface AlertRunSummary {
 
 function fleetSource(env: Env, fleetId: string): FleetSource {
   return { read: (queries) => fleetEvaluationInputs(env, fleetId, queries) };
-}
-
-/**
- * Evaluates one fleet: one read of its hosts and of an aggregate per
- * distinct (metric, aggregation, window) of its enabled rules, the state
- * machine per (rule, host, series), and the transitions with their
- * notifications written to D1.
- */
-export async function evaluateFleet(
-  db: D1Database,
-  source: FleetSource,
-  inputs: FleetInputs,
-  now: number,
-  scope?: Scope,
-): Promise<void> {
-  const enabled = inputs.rules.filter((r) => r.enabled && (!scope || scope.ruleIds.has(r.id)));
-  if (enabled.length === 0 && inputs.open.length === 0) return;
-  // One aggregate per distinct (metric, aggregation, window), read with the hosts in one call.
-  const queries = new Map<string, AggregateQuery>();
-  const keyOf = (r: AlertRule) => `${r.metric}\n${r.aggregation}\n${r.windowS}`;
-  for (const rule of enabled) {
-    if (rule.metric === HOST_DOWN || queries.has(keyOf(rule))) continue;
-    queries.set(keyOf(rule), { metric: rule.metric, agg: rule.aggregation, windowMs: rule.windowS * 1000 });
-  }
-  const read = await source.read([...queries.values()]);
-  const hosts = read.hosts.map(hostFacts);
-  const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
-  const observations: Observation[] = [];
-  for (const rule of enabled) {
-    const values = valuesOf.get(keyOf(rule)) ?? [];
-    observations.push(
-      ...observeRule(
-        {
-          id: rule.id,
-          metric: rule.metric,
-          hostMatch: rule.hostMatch,
-          labelMatch: parseLabels(rule.labelMatch),
-        },
-        hosts,
-        values,
-        now,
-      ),
-    );
-  }
-  const actions = planFleet({
-    fleetId: inputs.fleetId,
-    rules: inputs.rules,
-    open: inputs.open,
-    observations: await keyObservations(inputs.fleetId, observations),
-    silences: inputs.silences,
-    now,
-    scope,
-  });
-  await applyActions(db, inputs.fleetId, actions, inputs.baseUrl, now);
-}
-
-function baseUrl(env: Env, origin: string | null | undefined): string {
-  return env.PUBLIC_URL || origin || "";
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
@@ -181,81 +87,4 @@ export async function runAlerts(
   });
   const delivered = await deliverDue(env.DB, now, deps, onlyFleet);
   return { fleets: fleetIds.length, failedFleets: failed, delivered };
-}
-
-/**
- * Host-down without waiting for the cron: the fleet DO calls this when its
- * alarm sees hosts change status (online -> stale after 3 missed intervals).
- * Evaluates only the fleet's host-down rules for those hosts, with the host
- * views the DO already has (no call back into the DO), then delivers the
- * fleet's due notifications. Never throws: failures are recorded in D1.
- */
-export async function onHostsChanged(
-  env: Env,
-  fleetId: string,
-  changed: string[],
-  hosts: HostView[],
-  now = Date.now(),
-  deps: AlertDeps = alertDeps(env),
-): Promise<void> {
-  if (!fleetId || changed.length === 0) return;
-  try {
-    await ensureSeeded(env.DB, fleetId, now);
-    const db = drizzle(env.DB);
-    const rules = await db
-      .select()
-      .from(alertRules)
-      .where(and(eq(alertRules.fleetId, fleetId), eq(alertRules.metric, HOST_DOWN)))
-      .all();
-    if (!rules.some((r) => r.enabled)) return;
-    const [open, silences, meta] = await Promise.all([
-      db
-        .select()
-        .from(alerts)
-        .where(
-          and(
-            ne(alerts.state, "resolved"),
-            eq(alerts.fleetId, fleetId),
-            inArray(
-              alerts.ruleId,
-              rules.map((r) => r.id),
-            ),
-          ),
-        )
-        .all(),
-      db
-        .select()
-        .from(alertSilences)
-        .where(and(eq(alertSilences.fleetId, fleetId), gt(alertSilences.endsAt, now)))
-        .all(),
-      db
-        .select({ origin: alertFleets.origin })
-        .from(alertFleets)
-        .where(eq(alertFleets.fleetId, fleetId))
-        .get(),
-    ]);
-    const scope: Scope = { ruleIds: new Set(rules.map((r) => r.id)), hostIds: new Set(changed) };
-    const source: FleetSource = { read: async (queries) => ({ hosts, values: queries.map(() => []) }) };
-    await evaluateFleet(
-      env.DB,
-      source,
-      {
-        fleetId,
-        rules,
-        open,
-        silences: silences.map((s) => ({ ...s, matchers: parseMatchers(s.matchers) })),
-        baseUrl: baseUrl(env, meta?.origin),
-      },
-      now,
-      scope,
-    );
-    await deliverDue(env.DB, now, deps, fleetId);
-  } catch (e) {
-    console.error(`alerts: host-down hook for fleet ${fleetId} failed:`, e);
-    await recordEvalError(env.DB, fleetId, errorText(e), now).catch(() => {});
-  }
-}
-
-function errorText(e: unknown): string {
-  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 500);
 }

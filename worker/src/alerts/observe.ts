@@ -1,4 +1,5 @@
 import { STALE_AFTER_INTERVALS } from "../fleet/status";
+import type { SeriesValue } from "../metrics/aggregate";
 import type { HostView } from "../metrics/types";
 import { hostMatches } from "./glob";
 import { HOST_DOWN } from "./rules";
@@ -14,11 +15,6 @@ export interface HostFacts {
 }
 
 /** One aggregated series value of one host (what FleetDO.aggregate returns). */
-export interface SeriesValue {
-  hostId: string;
-  series: string;
-  value: number;
-}
 
 /** A rule's value for one host and series at one evaluation. */
 export interface Observation {

@@ -95,6 +95,21 @@ export class RollupStore {
     return next;
   }
 
+  /** (host, hour) pairs not yet written to D1. */
+  pendingCount(): number {
+    let n = 0;
+    for (const hours of this.dirty.values()) n += hours.size;
+    return n;
+  }
+
+  /** Start of the oldest hour not yet written to D1: the raw window keeps it until then. */
+  oldestPending(): number | undefined {
+    let oldest: number | undefined;
+    for (const hours of this.dirty.values())
+      for (const h of hours.keys()) oldest = oldest === undefined ? h : Math.min(oldest, h);
+    return oldest;
+  }
+
   forget(hostId: string): void {
     this.dirty.delete(hostId);
     this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ?", hostId);

@@ -1,11 +1,10 @@
 import type { Principal } from "../auth/tokens";
-import type { HostView } from "../metrics/types";
-import type { FleetDO, WindowValue } from "./fleet-do";
+import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import { INTERNAL } from "./protocol";
-import type { WindowAgg } from "./rollup";
 import { shardCount, shardName, shardOf } from "./shards";
 
-type FleetStub = DurableObjectStub<FleetDO>;
+/** A stub of the fleet object class, typed through the `FLEET` binding (no import of the class). */
+export type FleetStub = ReturnType<Env["FLEET"]["get"]>;
 
 /**
  * The fleet's Durable Object (named by fleet id): it answers Hello, holds the
@@ -42,8 +41,8 @@ export function fleetObjects(env: Env, fleetId: string): FleetStub[] {
 export async function fleetEvaluationInputs(
   env: Env,
   fleetId: string,
-  queries: { metric: string; agg: WindowAgg; windowMs: number }[],
-): Promise<{ hosts: HostView[]; values: WindowValue[][] }> {
+  queries: AggregateQuery[],
+): Promise<EvaluationRead> {
   const parts = await Promise.all(fleetObjects(env, fleetId).map((s) => s.evaluationInputs(queries)));
   if (parts.length === 1 && parts[0]) return parts[0];
   return {

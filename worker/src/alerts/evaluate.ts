@@ -1,0 +1,89 @@
+import type { Alert, AlertRule } from "../db/alerts-schema";
+import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
+import { hostFacts, type Observation, observeRule } from "./observe";
+import { keyObservations, planFleet, type Scope } from "./plan";
+import { HOST_DOWN, parseLabels } from "./rules";
+import type { ActiveSilence } from "./silences";
+import { applyActions } from "./store";
+
+/**
+ * What evaluation reads of a fleet's live data, in one call: every host and
+ * one list of values per query (FleetDO, or hosts the DO already has in hand).
+ */
+export interface FleetSource {
+  read(queries: AggregateQuery[]): Promise<EvaluationRead>;
+}
+
+/** Everything D1 holds that one fleet's evaluation needs. */
+export interface FleetInputs {
+  fleetId: string;
+  rules: AlertRule[];
+  open: Alert[];
+  silences: ActiveSilence[];
+  /** PUBLIC_URL or the origin the fleet's API was used from; links in notifications start with it. */
+  baseUrl: string;
+}
+
+/**
+ * Evaluates one fleet: one read of its hosts and of an aggregate per
+ * distinct (metric, aggregation, window) of its enabled rules, the state
+ * machine per (rule, host, series), and the transitions with their
+ * notifications written to D1.
+ */
+export async function evaluateFleet(
+  db: D1Database,
+  source: FleetSource,
+  inputs: FleetInputs,
+  now: number,
+  scope?: Scope,
+): Promise<void> {
+  const enabled = inputs.rules.filter((r) => r.enabled && (!scope || scope.ruleIds.has(r.id)));
+  if (enabled.length === 0 && inputs.open.length === 0) return;
+  // One aggregate per distinct (metric, aggregation, window), read with the hosts in one call.
+  const queries = new Map<string, AggregateQuery>();
+  const keyOf = (r: AlertRule) => `${r.metric}\n${r.aggregation}\n${r.windowS}`;
+  for (const rule of enabled) {
+    if (rule.metric === HOST_DOWN || queries.has(keyOf(rule))) continue;
+    queries.set(keyOf(rule), { metric: rule.metric, agg: rule.aggregation, windowMs: rule.windowS * 1000 });
+  }
+  const read = await source.read([...queries.values()]);
+  const hosts = read.hosts.map(hostFacts);
+  const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
+  const observations: Observation[] = [];
+  for (const rule of enabled) {
+    const values = valuesOf.get(keyOf(rule)) ?? [];
+    observations.push(
+      ...observeRule(
+        {
+          id: rule.id,
+          metric: rule.metric,
+          hostMatch: rule.hostMatch,
+          labelMatch: parseLabels(rule.labelMatch),
+        },
+        hosts,
+        values,
+        now,
+      ),
+    );
+  }
+  const actions = planFleet({
+    fleetId: inputs.fleetId,
+    rules: inputs.rules,
+    open: inputs.open,
+    observations: await keyObservations(inputs.fleetId, observations),
+    silences: inputs.silences,
+    now,
+    scope,
+  });
+  await applyActions(db, inputs.fleetId, actions, inputs.baseUrl, now);
+}
+
+/** Where links in a fleet's notifications start: PUBLIC_URL, else the origin its API was used from. */
+export function baseUrl(env: Env, origin: string | null | undefined): string {
+  return env.PUBLIC_URL || origin || "";
+}
+
+/** An error as one short line for `alert_fleets.last_error`. */
+export function errorText(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 500);
+}
