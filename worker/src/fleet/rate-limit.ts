@@ -23,6 +23,11 @@ export class TokenBucket {
     this.tokens -= n;
     return true;
   }
+
+  /** Gives back `n` units taken for work that was then refused elsewhere. */
+  refund(n: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens + n);
+  }
 }
 
 /** Ingest limits per host and per agent token (samples). */
@@ -41,12 +46,20 @@ export class IngestLimiter {
 
   constructor(private readonly limits: typeof INGEST_LIMITS = INGEST_LIMITS) {}
 
-  /** Returns undefined when admitted, else which limit refused. */
+  /**
+   * Returns undefined when admitted, else which limit refused. The host's
+   * bucket goes first, and a sample refused by either limit takes nothing
+   * from the other: one host over its limit never drains the budget its
+   * token shares with the other hosts.
+   */
   admit(hostId: string, tokenId: string, n: number, now: number): "host" | "token" | undefined {
     const h = this.bucket(this.hosts, hostId, this.limits.hostBurst, this.limits.hostPerSecond, now);
     const t = this.bucket(this.tokens, tokenId, this.limits.tokenBurst, this.limits.tokenPerSecond, now);
-    if (!t.take(n, now)) return "token";
     if (!h.take(n, now)) return "host";
+    if (!t.take(n, now)) {
+      h.refund(n);
+      return "token";
+    }
     return undefined;
   }
 
