@@ -32,6 +32,32 @@ export const ingestRoutes = new Hono<{ Bindings: Env }>().post(
       return res ?? c.json({ error: "not_found", message: "no such procedure" }, 404);
     }
     const hostId = c.req.param("method") === "Hello" ? undefined : req.headers.get(HOST_ID_HEADER);
-    return forwardToFleet(c.env, principal, req, { hostId: hostId ?? undefined });
+    try {
+      return await forwardToFleet(c.env, principal, req, { hostId: hostId ?? undefined });
+    } catch (e) {
+      // The fleet's object failed (start-up, overload, a reset): answer in
+      // Connect's shape, never with the error's own text.
+      console.error(`ingest: fleet ${principal.fleetId} failed:`, e);
+      const res = await rejectIngest(req, unreachableFleet(e));
+      return res ?? c.json({ error: "not_found", message: "no such procedure" }, 404);
+    }
   },
 );
+
+/** A failed hand-off to the fleet's object as a Connect error: retryable ones as `unavailable`. */
+function unreachableFleet(e: unknown): ConnectError {
+  const flags = (typeof e === "object" && e !== null ? e : {}) as {
+    retryable?: unknown;
+    overloaded?: unknown;
+  };
+  if (flags.retryable === true || flags.overloaded === true) {
+    return new ConnectError(
+      "the fleet's hub is busy or restarting; retry",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      e,
+    );
+  }
+  return new ConnectError("internal error; the hub logged the cause", Code.Internal, undefined, undefined, e);
+}

@@ -52,6 +52,22 @@ async function* clientFaults<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
 const streamDecodeFailures: Interceptor = (next) => (req) =>
   next(req.stream ? { ...req, message: clientFaults(req.message) } : req);
 
+/**
+ * The catch-all: an error that is not a `ConnectError` is a bug or an
+ * internal failure (storage, a subrequest). Its message may name internals,
+ * so the sender gets `internal` with a fixed message; the error stays the
+ * `cause` and is logged with the procedure.
+ */
+const internalErrors: Interceptor = (next) => async (req) => {
+  try {
+    return await next(req);
+  } catch (e) {
+    if (e instanceof ConnectError) throw e;
+    console.error(`connect: ${req.url} failed:`, e);
+    throw new ConnectError("internal error; the hub logged the cause", Code.Internal, undefined, undefined, e);
+  }
+};
+
 /** Unary requests are decoded before any interceptor runs: map the rendered error instead. */
 async function unaryDecodeFailures(res: UniversalServerResponse): Promise<UniversalServerResponse> {
   if (res.status !== codeToHttpStatus(Code.Internal) || !res.body) return res;
@@ -91,7 +107,8 @@ export function createConnectFetchHandler(register: (router: ConnectRouter) => v
     readMaxBytes: MAX_MESSAGE_BYTES,
     // Unknown fields are never used: do not keep a hostile sender's bytes in memory.
     binaryOptions: { readUnknownFields: false },
-    interceptors: [streamDecodeFailures],
+    // The first is outermost: decode failures are mapped before the catch-all sees them.
+    interceptors: [internalErrors, streamDecodeFailures],
   });
   register(router);
   const handlers = new Map(router.handlers.map((h) => [h.requestPath, h]));
