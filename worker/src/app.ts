@@ -5,6 +5,7 @@ import { onError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
 import { alertRoutes } from "./routes/alerts";
 import { channelRoutes } from "./routes/channels";
+import { fleetHealthRoutes } from "./routes/fleet-health";
 import { fleetRoutes } from "./routes/fleets";
 import { healthRoutes } from "./routes/health";
 import { hostRoutes } from "./routes/hosts";
@@ -29,6 +30,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", liveRoutes)
   .route("/", seriesRoutes)
   .route("/", usageRoutes)
+  .route("/", fleetHealthRoutes)
   .route("/", tokenRoutes)
   .route("/", fleetRoutes)
   .route("/", metricsRoutes)
