@@ -2,6 +2,7 @@
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient, info } from "../tests/e2e/clients.ts";
 import { type Hub, startHub } from "../tests/e2e/hub.ts";
+import type { Usage } from "../worker/src/fleet/usage-counts.ts";
 import { streamRotateS } from "../worker/src/rpc/rotation.ts";
 import {
   type Bill,
@@ -23,18 +24,6 @@ const WINDOW_S = numberArg("seconds", QUICK ? 50 : 660);
 const FLEET = "cost";
 /** The dashboard pings every 20 s (web/src/lib/reconnecting-socket.ts). */
 const PING_S = 20;
-
-interface Usage {
-  since: number;
-  doRequests: number;
-  wsMessagesIn: number;
-  wsMessagesOut: number;
-  doRowsWritten: number;
-  doRowsRead: number;
-  d1RowsWritten: number;
-  d1RowsRead: number;
-  samples: number;
-}
 
 const KEYS = [
   "doRequests",
