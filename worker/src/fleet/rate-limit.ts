@@ -39,12 +39,15 @@ export const INGEST_LIMITS = {
   tokenPerSecond: 2_000,
 } as const;
 
+/** Limits as numbers (tests and callers may use their own). */
+export type IngestLimits = { readonly [K in keyof typeof INGEST_LIMITS]: number };
+
 /** Buckets keyed by host and by token, created on first use. */
 export class IngestLimiter {
   private readonly hosts = new Map<string, TokenBucket>();
   private readonly tokens = new Map<string, TokenBucket>();
 
-  constructor(private readonly limits: typeof INGEST_LIMITS = INGEST_LIMITS) {}
+  constructor(private readonly limits: IngestLimits = INGEST_LIMITS) {}
 
   /**
    * Returns undefined when admitted, else which limit refused. The host's
