@@ -88,9 +88,9 @@ describe("columnar tables", () => {
     const lossless = decodeTable(encodeTable(table)).cols.get("cpu|avg");
     expect(lossless).toEqual(avg);
     const rounded = decodeTable(encodeTable(table, { digitsOf: () => 2 })).cols.get("cpu|avg") ?? [];
-    rounded.forEach((v, i) =>
-      expect(Math.abs((v as number) - (avg[i] as number))).toBeLessThanOrEqual(0.005),
-    );
+    for (const [i, v] of rounded.entries()) {
+      expect(Math.abs((v as number) - (avg[i] as number))).toBeLessThanOrEqual(0.005);
+    }
   });
 
   it("stores a steady 5 s cadence of two-decimal values in about two bytes a value or less", () => {

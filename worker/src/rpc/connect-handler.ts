@@ -64,7 +64,13 @@ const internalErrors: Interceptor = (next) => async (req) => {
   } catch (e) {
     if (e instanceof ConnectError) throw e;
     console.error(`connect: ${req.url} failed:`, e);
-    throw new ConnectError("internal error; the hub logged the cause", Code.Internal, undefined, undefined, e);
+    throw new ConnectError(
+      "internal error; the hub logged the cause",
+      Code.Internal,
+      undefined,
+      undefined,
+      e,
+    );
   }
 };
 
