@@ -1,4 +1,5 @@
 import type { ChannelKind } from "../db/alerts-schema";
+import { checkAlertPayload, tryDecodeStored } from "../db/stored-json";
 import { afterFailure, isRetryable } from "./backoff";
 import type { AlertDeps } from "./deps";
 import { type AlertPayload, renderBody, signature } from "./payload";
@@ -22,6 +23,8 @@ export interface Attempt {
   ok: boolean;
   status?: number;
   error?: string;
+  /** The row itself is at fault (its payload does not decode): retrying cannot help. */
+  permanent?: boolean;
 }
 
 /**
@@ -120,7 +123,13 @@ export async function deliverDue(
 
   const updates: D1PreparedStatement[] = [];
   await pool(rows, CONCURRENCY, async (row) => {
-    const attempt = await attemptRow(row, deps);
+    // One row's surprise must not lose the outcomes of the others: it is recorded like any failure.
+    const attempt = await attemptRow(row, deps).catch(
+      (e: unknown): Attempt => ({
+        ok: false,
+        error: `delivery failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200),
+      }),
+    );
     updates.push(recordAttempt(db, row, attempt, now, deps));
   });
   if (updates.length > 0) await db.batch(updates);
@@ -129,13 +138,12 @@ export async function deliverDue(
 
 async function attemptRow(row: DueRow, deps: AlertDeps): Promise<Attempt> {
   if (!row.enabled) return { ok: false, error: "channel disabled" };
-  let payload: AlertPayload;
-  try {
-    payload = JSON.parse(row.payload) as AlertPayload;
-  } catch {
-    return { ok: false, error: "stored payload is not JSON" };
+  const payload = tryDecodeStored(row.payload, checkAlertPayload, "stored payload");
+  if (!payload.ok) {
+    console.error(`notifications ${row.id}: ${payload.error.message}`);
+    return { ok: false, error: payload.error.message.slice(0, 500), permanent: true };
   }
-  return send({ kind: row.kind, url: row.url, secret: row.secret }, payload, row.id, deps);
+  return send({ kind: row.kind, url: row.url, secret: row.secret }, payload.value, row.id, deps);
 }
 
 function recordAttempt(
@@ -155,7 +163,7 @@ function recordAttempt(
       .bind(row.id, attempts, at, a.status ?? null);
   }
   // A disabled channel or a corrupt row will not heal by retrying.
-  const retryable = row.enabled === 1 && a.error !== "stored payload is not JSON" && isRetryable(a.status);
+  const retryable = row.enabled === 1 && !a.permanent && isRetryable(a.status);
   const next = afterFailure(attempts, row.created_at, at, retryable, deps.retryBaseMs, deps.random);
   return db
     .prepare(

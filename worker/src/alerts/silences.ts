@@ -1,4 +1,6 @@
-import type { Severity } from "../db/alerts-schema";
+import { z } from "zod";
+import { SEVERITIES, type Severity } from "../db/alerts-schema";
+import { type Check, LabelsSchema, schemaCheck, tryDecodeStored } from "../db/stored-json";
 import { globMatch, labelsMatch } from "./glob";
 
 /** What a silence matches; every given matcher must match. */
@@ -43,23 +45,29 @@ export function isSilenced(silences: ActiveSilence[], t: SilenceTarget, now: num
 /** Matches no alert (no rule name contains NUL). */
 const NOTHING: SilenceMatchers = { rule: "\u0000" };
 
-/** Parses stored matchers defensively: a malformed row must silence nothing, not everything. */
-export function parseMatchers(json: string): SilenceMatchers {
-  try {
-    const v = JSON.parse(json) as unknown;
-    if (!v || typeof v !== "object" || Array.isArray(v)) return NOTHING;
-    const o = v as Record<string, unknown>;
-    const m: SilenceMatchers = {};
-    if (typeof o.rule === "string") m.rule = o.rule;
-    if (typeof o.host === "string") m.host = o.host;
-    if (o.severity === "warning" || o.severity === "critical") m.severity = o.severity;
-    if (o.labels && typeof o.labels === "object" && !Array.isArray(o.labels)) {
-      const labels: Record<string, string> = {};
-      for (const [k, x] of Object.entries(o.labels)) if (typeof x === "string") labels[k] = x;
-      m.labels = labels;
-    }
-    return m;
-  } catch {
-    return NOTHING;
-  }
+/**
+ * Stored matchers as the silences API writes them. Strict: a matcher this
+ * reader does not know (or one of a wrong type) cannot just be dropped, as
+ * dropping a matcher widens the silence.
+ */
+const MatchersSchema = z
+  .strictObject({
+    rule: z.string().optional(),
+    host: z.string().optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    labels: LabelsSchema.optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), "no matcher: it would silence everything");
+
+const checkMatchers: Check<SilenceMatchers> = schemaCheck(MatchersSchema);
+
+/**
+ * Parses stored matchers defensively: a malformed row must silence nothing,
+ * not everything. The failure is logged with `where` (the row).
+ */
+export function parseMatchers(json: string, where = "alert_silences.matchers"): SilenceMatchers {
+  const r = tryDecodeStored(json, checkMatchers, where);
+  if (r.ok) return r.value;
+  console.error(`${r.error.message}; the silence matches nothing`);
+  return NOTHING;
 }

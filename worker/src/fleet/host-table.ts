@@ -1,3 +1,4 @@
+import { checkHostInfo, checkMetrics, decodeStored, StoredJsonError } from "../db/stored-json";
 import type { HostInfoView, HostStatus, HostView, Metrics } from "../metrics/types";
 import { mergeMetrics } from "./merge";
 import { hostStatus, STALE_AFTER_INTERVALS } from "./status";
@@ -39,7 +40,12 @@ export class HostTable {
     ) WITHOUT ROWID`);
   }
 
-  /** Loads every host into memory (called once, inside blockConcurrencyWhile). */
+  /**
+   * Loads every host into memory (called once, inside blockConcurrencyWhile).
+   * A row whose JSON does not decode is skipped and logged with its key, so
+   * one bad row cannot keep the fleet's object from starting; the host comes
+   * back (and its row is rewritten) at its agent's next Hello.
+   */
   load(now: number): void {
     const rows = this.sql.exec<{
       id: string;
@@ -51,11 +57,20 @@ export class HostTable {
       created_at: number;
     }>("SELECT * FROM hosts");
     for (const r of rows) {
-      const info = JSON.parse(r.info) as HostInfoView;
+      let info: HostInfoView;
+      let metrics: Metrics;
+      try {
+        info = decodeStored(r.info, checkHostInfo, `hosts row ${r.id}: info`);
+        metrics = decodeStored(r.metrics, checkMetrics, `hosts row ${r.id}: metrics`);
+      } catch (e) {
+        if (!(e instanceof StoredJsonError)) throw e;
+        console.error(`${e.message}; host skipped until its next Hello`);
+        continue;
+      }
       this.hosts.set(r.id, {
         id: r.id,
         info,
-        metrics: JSON.parse(r.metrics) as Metrics,
+        metrics,
         lastSeen: r.last_seen,
         stateTime: r.state_time,
         lastSeq: r.last_seq,

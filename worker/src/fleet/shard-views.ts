@@ -1,3 +1,4 @@
+import { checkHostView, tryDecodeStored } from "../db/stored-json";
 import type { HostView } from "../metrics/types";
 import { hostStatus } from "./status";
 import type { Sql } from "./usage";
@@ -21,10 +22,19 @@ export class ShardViews {
     );
   }
 
-  /** Loads every view into memory (called once, inside blockConcurrencyWhile). */
+  /**
+   * Loads every view into memory (called once, inside blockConcurrencyWhile).
+   * A row that does not decode is skipped and logged with its key; the
+   * shard's next update of that host brings the view back.
+   */
   load(now: number): void {
     for (const r of this.sql.exec<{ id: string; view: string }>("SELECT id, view FROM shard_views")) {
-      const v = JSON.parse(r.view) as HostView;
+      const decoded = tryDecodeStored(r.view, checkHostView, `shard_views row ${r.id}: view`);
+      if (!decoded.ok) {
+        console.error(`${decoded.error.message}; host skipped until its shard sends it again`);
+        continue;
+      }
+      const v = decoded.value;
       // The stored copy may be older than the host's last status change.
       this.views.set(r.id, { ...v, status: hostStatus(v.lastSeen, v.info.intervalS, now) });
     }

@@ -3,7 +3,6 @@ import { and, desc, eq, gt, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AlertPayload } from "../alerts/payload";
 import { parseLabels } from "../alerts/rules";
 import { isSilenced, parseMatchers } from "../alerts/silences";
 import type { AlertView, NotificationView } from "../alerts/views";
@@ -17,6 +16,7 @@ import {
   NOTIFICATION_STATUSES,
   notifications,
 } from "../db/alerts-schema";
+import { checkAlertPayload, tryDecodeStored } from "../db/stored-json";
 import { jsonError } from "../http/validation";
 
 const limit = z.coerce.number().int().min(1).max(500).optional();
@@ -38,14 +38,12 @@ const STATES: Record<string, AlertState[]> = {
   resolved: ["resolved"],
 };
 
-function summary(payload: string): NotificationView["summary"] {
-  try {
-    const p = JSON.parse(payload) as AlertPayload;
-    const a = p.alerts?.[0];
-    return a ? { status: p.status, rule: a.rule, host: a.host } : null;
-  } catch {
-    return null;
-  }
+/** What a notification was about; null when its stored payload does not decode (delivery records why). */
+function summary(id: string, payload: string): NotificationView["summary"] {
+  const r = tryDecodeStored(payload, checkAlertPayload, `notifications ${id} payload`);
+  if (!r.ok) return null;
+  const a = r.value.alerts[0];
+  return a ? { status: r.value.status, rule: a.rule, host: a.host } : null;
 }
 
 /** Alert history and notification delivery history of a fleet. */
@@ -137,7 +135,7 @@ export const alertRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>
             alertId: n.alertId,
             event: n.event,
             status: n.status,
-            summary: summary(n.payload),
+            summary: summary(n.id, n.payload),
             attempts: n.attempts,
             nextAttemptAt: n.status === "pending" ? n.nextAttemptAt : null,
             lastAttemptAt: n.lastAttemptAt,
