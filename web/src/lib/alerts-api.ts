@@ -1,121 +1,98 @@
-import type { ChannelView } from "../../../worker/src/alerts/channels";
-import type { RuleSpec, RuleView } from "../../../worker/src/alerts/rules";
-import type { SilenceMatchers } from "../../../worker/src/alerts/silences";
-import type { AlertView, NotificationView, SilenceView } from "../../../worker/src/alerts/views";
-import type { Severity } from "../../../worker/src/db/alerts-schema";
-import { fleetPath, request } from "./api";
+import type { InferRequestType, InferResponseType } from "hono/client";
+import { fleetApi, json, params, withSignal } from "./api";
 
 /**
  * The alerts API: alert episodes, rules, notification channels, silences.
- * Response types come from the worker's alerts modules (`alerts/views.ts`
- * and friends) as type-only imports: erased at build, so nothing of the
- * worker is bundled, and never re-declared here.
+ * Bodies and answers are the routes' own types (their zod schemas and
+ * handlers, through `hc<AppType>`), named here for the components.
  */
-export type {
-  AlertView,
-  ChannelView,
-  NotificationView,
-  RuleSpec,
-  RuleView,
-  Severity,
-  SilenceMatchers,
-  SilenceView,
-};
+
+const alertsRoute = fleetApi.alerts;
+const rulesRoute = fleetApi.rules;
+const ruleRoute = fleetApi.rules[":id"];
+const channelsRoute = fleetApi.channels;
+const channelRoute = fleetApi.channels[":id"];
+const silencesRoute = fleetApi.silences;
 
 /** `GET .../alerts`: episodes plus the last evaluation failure, if any. */
-export interface AlertList {
-  alerts: AlertView[];
-  evaluation: { lastError: string | null; lastErrorAt: number | null };
-}
+export type AlertList = InferResponseType<typeof alertsRoute.$get>;
+export type AlertView = AlertList["alerts"][number];
+export type AlertFilter = NonNullable<InferRequestType<typeof alertsRoute.$get>["query"]["state"]>;
 
-export type AlertFilter = "active" | "firing" | "pending" | "resolved" | "all";
+export type RuleView = InferResponseType<typeof rulesRoute.$get>["rules"][number];
+/** A new rule or a replacement (`POST`, `PUT`): the essentials, the rest defaults on the hub. */
+export type RuleInput = InferRequestType<typeof rulesRoute.$post>["json"];
 
+export type ChannelView = InferResponseType<typeof channelsRoute.$get>["channels"][number];
 /** A new channel; `secret` only for webhooks (generated when left out). */
-export interface ChannelInput {
-  name: string;
-  kind: ChannelView["kind"];
-  url: string;
-  secret?: string;
-  enabled?: boolean;
-}
-
-export type ChannelPatch = Partial<Pick<ChannelInput, "name" | "url" | "secret" | "enabled">>;
-
+export type ChannelInput = InferRequestType<typeof channelsRoute.$post>["json"];
+export type ChannelPatch = InferRequestType<typeof channelRoute.$patch>["json"];
 /** `POST .../channels/:id/test`. */
-export interface ChannelTestResult {
-  id: string;
-  delivered: boolean;
-  status: number | null;
-  error: string | null;
-}
+export type ChannelTestResult = InferResponseType<typeof channelRoute.test.$post>;
 
-export interface SilenceInput {
-  matchers: SilenceMatchers;
-  comment?: string;
-  durationS: number;
-}
+export type SilenceView = InferResponseType<typeof silencesRoute.$get>["silences"][number];
+export type SilenceMatchers = SilenceView["matchers"];
+export type SilenceInput = InferRequestType<typeof silencesRoute.$post>["json"];
 
-const path = (fleet: string, rest: string) => `${fleetPath(fleet)}/${rest}`;
-const id = encodeURIComponent;
+const fleetOf = (fleet: string) => ({ param: params({ fleet }) });
+const itemOf = (fleet: string, id: string) => ({ param: params({ fleet, id }) });
 
 export function listAlerts(fleet: string, state: AlertFilter, limit = 100, signal?: AbortSignal) {
-  return request<AlertList>("GET", path(fleet, `alerts?state=${state}&limit=${limit}`), undefined, signal);
+  return json(
+    alertsRoute.$get({ ...fleetOf(fleet), query: { state, limit: String(limit) } }, withSignal(signal)),
+  );
 }
 
 export async function listRules(fleet: string, signal?: AbortSignal): Promise<RuleView[]> {
-  return (await request<{ rules: RuleView[] }>("GET", path(fleet, "rules"), undefined, signal)).rules;
+  return (await json(rulesRoute.$get(fleetOf(fleet), withSignal(signal)))).rules;
 }
 
-export async function createRule(fleet: string, rule: RuleSpec): Promise<RuleView> {
-  return (await request<{ rule: RuleView }>("POST", path(fleet, "rules"), rule)).rule;
+export async function createRule(fleet: string, rule: RuleInput): Promise<RuleView> {
+  return (await json(rulesRoute.$post({ ...fleetOf(fleet), json: rule }))).rule;
 }
 
-export async function replaceRule(fleet: string, ruleId: string, rule: RuleSpec): Promise<RuleView> {
-  return (await request<{ rule: RuleView }>("PUT", path(fleet, `rules/${id(ruleId)}`), rule)).rule;
+export async function replaceRule(fleet: string, ruleId: string, rule: RuleInput): Promise<RuleView> {
+  return (await json(ruleRoute.$put({ ...itemOf(fleet, ruleId), json: rule }))).rule;
 }
 
 export async function setRuleEnabled(fleet: string, ruleId: string, enabled: boolean): Promise<RuleView> {
-  return (await request<{ rule: RuleView }>("PATCH", path(fleet, `rules/${id(ruleId)}`), { enabled })).rule;
+  return (await json(ruleRoute.$patch({ ...itemOf(fleet, ruleId), json: { enabled } }))).rule;
 }
 
-export function deleteRule(fleet: string, ruleId: string): Promise<void> {
-  return request<void>("DELETE", path(fleet, `rules/${id(ruleId)}`));
+export async function deleteRule(fleet: string, ruleId: string): Promise<void> {
+  await ruleRoute.$delete(itemOf(fleet, ruleId));
 }
 
 export async function listChannels(fleet: string, signal?: AbortSignal): Promise<ChannelView[]> {
-  return (await request<{ channels: ChannelView[] }>("GET", path(fleet, "channels"), undefined, signal))
-    .channels;
+  return (await json(channelsRoute.$get(fleetOf(fleet), withSignal(signal)))).channels;
 }
 
 /** Creates a channel; a webhook's signing secret comes back this once. */
 export function createChannel(fleet: string, channel: ChannelInput) {
-  return request<{ channel: ChannelView; secret?: string }>("POST", path(fleet, "channels"), channel);
+  return json(channelsRoute.$post({ ...fleetOf(fleet), json: channel }));
 }
 
 export async function updateChannel(fleet: string, channelId: string, patch: ChannelPatch) {
-  return (await request<{ channel: ChannelView }>("PATCH", path(fleet, `channels/${id(channelId)}`), patch))
-    .channel;
+  return (await json(channelRoute.$patch({ ...itemOf(fleet, channelId), json: patch }))).channel;
 }
 
-export function deleteChannel(fleet: string, channelId: string): Promise<void> {
-  return request<void>("DELETE", path(fleet, `channels/${id(channelId)}`));
+export async function deleteChannel(fleet: string, channelId: string): Promise<void> {
+  await channelRoute.$delete(itemOf(fleet, channelId));
 }
 
 export function testChannel(fleet: string, channelId: string): Promise<ChannelTestResult> {
-  return request<ChannelTestResult>("POST", path(fleet, `channels/${id(channelId)}/test`));
+  return json(channelRoute.test.$post(itemOf(fleet, channelId)));
 }
 
 export async function listSilences(fleet: string, signal?: AbortSignal): Promise<SilenceView[]> {
-  return (await request<{ silences: SilenceView[] }>("GET", path(fleet, "silences"), undefined, signal))
-    .silences;
+  return (await json(silencesRoute.$get({ ...fleetOf(fleet), query: {} }, withSignal(signal)))).silences;
 }
 
 export async function createSilence(fleet: string, silence: SilenceInput): Promise<SilenceView> {
-  return (await request<{ silence: SilenceView }>("POST", path(fleet, "silences"), silence)).silence;
+  return (await json(silencesRoute.$post({ ...fleetOf(fleet), json: silence }))).silence;
 }
 
 /** Ends a silence now (it stays in the history). */
 export async function expireSilence(fleet: string, silenceId: string): Promise<SilenceView> {
-  return (await request<{ silence: SilenceView }>("DELETE", path(fleet, `silences/${id(silenceId)}`)))
-    .silence;
+  return (await json(fleetApi.silences[":id"].$delete(itemOf(fleet, silenceId)))).silence;
 }

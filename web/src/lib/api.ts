@@ -1,16 +1,16 @@
-import type { HostView, SeriesPoint, SeriesResult, SessionInfo } from "../../../worker/src/metrics/types";
-
-export type { SeriesPoint, SessionInfo };
-/** `GET .../series`: the hub picks the tier for the range. */
-export type SeriesResponse = SeriesResult;
+import { type ClientResponse, hc, type InferResponseType } from "hono/client";
+import type { AppType } from "../../../worker/src/app";
 
 /**
- * Small typed fetch helpers for the hub's REST API. Paths are relative to the
- * page's origin (the Worker serves both the dashboard and the API), and the
- * session rides in an HttpOnly cookie, so no token is ever held in JS.
+ * The hub's REST API through Hono's typed client `hc<AppType>`: paths,
+ * path parameters, query strings, bodies and answers all come from the
+ * Worker's routes and their zod schemas, so none is re-declared here.
+ * `AppType` is a type-only import: erased at build, no worker code is bundled.
  *
- * Response types come from the worker's type-only module
- * (`worker/src/metrics/types.ts`), never re-declared here.
+ * Paths are relative to the page's origin (the Worker serves both the
+ * dashboard and the API), and the session rides in an HttpOnly cookie, so
+ * no token is ever held in JS. Mutations need no CSRF header: the browser
+ * sends `Origin` (or `Sec-Fetch-Site`), which is what the hub's guard checks.
  */
 
 /** An HTTP failure with the hub's `{error, message}` body when it sent one. */
@@ -48,45 +48,67 @@ async function errorFrom(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, `${hint} (HTTP ${res.status}).`);
 }
 
-/** One JSON request to the hub; failures throw `ApiError` with the hub's message. */
-export async function request<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  signal?: AbortSignal,
-): Promise<T> {
+/**
+ * The client's fetch: a network failure or an answer that is not ok throws
+ * `ApiError` (an abort stays an `AbortError`). Calls the global `fetch` at
+ * call time, so tests can stub it.
+ */
+const hubFetch: typeof fetch = async (input, init) => {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers:
-        body === undefined
-          ? { accept: "application/json" }
-          : { "content-type": "application/json", accept: "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ?? null,
-    });
+    res = await fetch(input, init);
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, "network", "Cannot reach the hub: check your connection.");
   }
   if (!res.ok) throw await errorFrom(res);
-  if (res.status === 204) return undefined as T;
+  return res;
+};
+
+/** The typed client of the hub's API, same-origin. */
+export const hub = hc<AppType>("/", {
+  fetch: hubFetch,
+  headers: { accept: "application/json" },
+  init: { credentials: "same-origin" },
+});
+
+/** The routes of one fleet (`/api/fleets/:fleet/...`). */
+export const fleetApi = hub.api.fleets[":fleet"];
+
+/** Path parameters, encoded (`hc` puts them into the path as they are). */
+export function params<P extends Record<string, string>>(p: P): P {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = encodeURIComponent(v);
+  return out as P;
+}
+
+/** Per-call client options: the caller's abort signal, if any. */
+export function withSignal(signal: AbortSignal | undefined) {
+  return signal ? { init: { signal } } : undefined;
+}
+
+/**
+ * The JSON body of a call's answer, typed by the route (failures already
+ * threw in `hubFetch`). A body that is not JSON throws `ApiError`.
+ */
+export async function json<T>(call: Promise<ClientResponse<T, number, "json">>): Promise<T> {
+  const res = await call;
   try {
-    return (await res.json()) as T;
+    return await res.json();
   } catch {
     throw new ApiError(res.status, "bad_response", "The hub sent a response that is not JSON.");
   }
 }
 
-/** `/api/fleets/<fleet>`, encoded. */
-export const fleetPath = (fleet: string) => `/api/fleets/${encodeURIComponent(fleet)}`;
+/** `GET /api/session`: the fleet and role of the signed-in token. */
+export type SessionInfo = InferResponseType<typeof hub.api.session.$get>;
+/** `GET .../series`: the hub picks the tier for the range. */
+export type SeriesResponse = InferResponseType<(typeof fleetApi.hosts)[":host"]["series"]["$get"]>;
 
 /** The current session, or `undefined` when signed out (401). Other failures throw. */
 export async function getSession(): Promise<SessionInfo | undefined> {
   try {
-    return await request<SessionInfo>("GET", "/api/session");
+    return await json(hub.api.session.$get());
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return undefined;
     throw e;
@@ -95,18 +117,17 @@ export async function getSession(): Promise<SessionInfo | undefined> {
 
 /** Exchanges a viewer or admin token for a session cookie. */
 export function createSession(token: string): Promise<SessionInfo> {
-  return request<SessionInfo>("POST", "/api/session", { token });
+  return json(hub.api.session.$post({ json: { token } }));
 }
 
 /** Signs out (clears the cookie server-side). */
-export function deleteSession(): Promise<void> {
-  return request<void>("DELETE", "/api/session");
+export async function deleteSession(): Promise<void> {
+  await hub.api.session.$delete();
 }
 
 /** All hosts of a fleet with their latest merged state. */
-export async function listHosts(fleet: string, signal?: AbortSignal): Promise<HostView[]> {
-  const body = await request<{ hosts: HostView[] }>("GET", `${fleetPath(fleet)}/hosts`, undefined, signal);
-  return body.hosts;
+export async function listHosts(fleet: string, signal?: AbortSignal) {
+  return (await json(fleetApi.hosts.$get({ param: params({ fleet }) }, withSignal(signal)))).hosts;
 }
 
 /** Query of one history series. Times in Unix ms, step in seconds (a hint: the hub picks the tier). */
@@ -121,20 +142,22 @@ export interface SeriesQuery {
 
 /** One history series of a host, e.g. `cpu`, `disk:/`, `net.rx:eth0`. */
 export function getSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
-  const params = new URLSearchParams({
-    metric: q.metric,
-    from: String(Math.floor(q.from)),
-    to: String(Math.ceil(q.to)),
-    step: String(q.stepS),
-  });
-  const path = `${fleetPath(q.fleet)}/hosts/${encodeURIComponent(q.host)}/series?${params}`;
-  return request<SeriesResponse>("GET", path, undefined, signal);
+  const { metric, from, to, stepS } = q;
+  return json(
+    fleetApi.hosts[":host"].series.$get(
+      {
+        param: params({ fleet: q.fleet, host: q.host }),
+        query: { metric, from: String(Math.floor(from)), to: String(Math.ceil(to)), step: String(stepS) },
+      },
+      withSignal(signal),
+    ),
+  );
 }
 
 /** Same-origin WebSocket URL of the fleet's live feed (wss on https pages). */
 export function liveUrl(fleet: string, loc: Pick<Location, "protocol" | "host"> = location): string {
   const scheme = loc.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${loc.host}${fleetPath(fleet)}/live`;
+  return `${scheme}//${loc.host}${fleetApi.live.$path({ param: params({ fleet }) })}`;
 }
 
 /** A message fit to show a person, from anything thrown. */

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import type { RuleSpec } from "./alerts-api";
+import type { RuleView } from "./alerts-api";
 
 /** Percent levels at which a utilisation turns warning or critical (inclusive; Infinity: never). */
 export interface Threshold {
@@ -30,7 +30,7 @@ export const thresholds = signal<Thresholds>(DEFAULT_THRESHOLDS);
 
 /** The fields of an alert rule that colour the dashboard. */
 export type ThresholdRule = Pick<
-  RuleSpec,
+  RuleView,
   "metric" | "comparator" | "threshold" | "severity" | "enabled" | "hostMatch" | "labelMatch"
 >;
 

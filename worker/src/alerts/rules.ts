@@ -1,25 +1,42 @@
-import type { Aggregation, AlertRule, Comparator, Severity } from "../db/alerts-schema";
+import { z } from "zod";
+import { AGGREGATIONS, type AlertRule, COMPARATORS, SEVERITIES } from "../db/alerts-schema";
+import { checkLabels, tryDecodeStored } from "../db/stored-json";
+import { displayName } from "../http/text";
 import { parseSeriesKey } from "../metrics/catalog";
 
 /** The special metric of host-down rules: missed sampling intervals since the last sample. */
 export const HOST_DOWN = "host.down";
 
-/** A rule as the REST API reads and writes it. */
-export interface RuleSpec {
-  name: string;
-  metric: string;
-  aggregation: Aggregation;
-  windowS: number;
-  comparator: Comparator;
-  threshold: number;
-  clearThreshold: number;
-  forS: number;
-  severity: Severity;
-  repeatS: number;
-  enabled: boolean;
-  hostMatch: string;
-  labelMatch: Record<string, string>;
-}
+const glob = z.string().min(1).max(253);
+
+/** A rule's fields as the REST API reads and writes them, validated; the routes' bodies derive from it. */
+export const RuleFields = z.strictObject({
+  name: displayName,
+  metric: z
+    .string()
+    .max(300)
+    .refine(isRuleMetric, "unknown metric: a series key (cpu, disk:/), a pattern (disk:*) or host.down"),
+  aggregation: z.enum(AGGREGATIONS),
+  windowS: z.number().int().min(60).max(3600),
+  comparator: z.enum(COMPARATORS),
+  threshold: z.number(),
+  clearThreshold: z.number(),
+  forS: z.number().int().min(0).max(86_400),
+  severity: z.enum(SEVERITIES),
+  repeatS: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400),
+  enabled: z.boolean(),
+  hostMatch: glob,
+  labelMatch: z
+    .record(z.string().min(1).max(63), glob)
+    .refine((m) => Object.keys(m).length <= 16, "at most 16 label matchers"),
+});
+
+/** A complete rule as the REST API reads and writes it: what `RuleFields` accepts. */
+export type RuleSpec = z.output<typeof RuleFields>;
 
 /** A stored rule as the REST API returns it. */
 export interface RuleView extends RuleSpec {
@@ -85,17 +102,16 @@ export function ruleColumns(spec: RuleSpec) {
   return { ...spec, labelMatch: JSON.stringify(spec.labelMatch) };
 }
 
-/** Parses a stored `Record<string, string>` defensively: a bad row matches nothing rather than crashing a run. */
-export function parseLabels(json: string): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(json);
-    if (!v || typeof v !== "object" || Array.isArray(v)) return {};
-    const out: Record<string, string> = {};
-    for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
-    return out;
-  } catch {
-    return {};
-  }
+/**
+ * Parses a stored `Record<string, string>` (rule label matchers, alert
+ * labels) defensively: a bad row reads as no labels, logged with `where`,
+ * rather than crashing a run.
+ */
+export function parseLabels(json: string, where = "stored labels"): Record<string, string> {
+  const r = tryDecodeStored(json, checkLabels, where);
+  if (r.ok) return r.value;
+  console.error(`${r.error.message}; read as no labels`);
+  return {};
 }
 
 const BUILTINS: (RuleSpec & { builtin: string })[] = [

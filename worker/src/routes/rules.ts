@@ -2,41 +2,13 @@ import { zValidator } from "@hono/zod-validator";
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { z } from "zod";
-import { isRuleMetric, type RuleSpec, ruleColumns, ruleProblem, ruleView } from "../alerts/rules";
+import type { z } from "zod";
+import { RuleFields, type RuleSpec, ruleColumns, ruleProblem, ruleView } from "../alerts/rules";
 import { ensureSeeded, rememberOrigin } from "../alerts/store";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
-import { AGGREGATIONS, alertRules, COMPARATORS, SEVERITIES } from "../db/alerts-schema";
+import { alertRules } from "../db/alerts-schema";
 import { httpError } from "../http/errors";
-import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
-
-const glob = z.string().min(1).max(253);
-
-const RuleFields = z.strictObject({
-  name: displayName,
-  metric: z
-    .string()
-    .max(300)
-    .refine(isRuleMetric, "unknown metric: a series key (cpu, disk:/), a pattern (disk:*) or host.down"),
-  aggregation: z.enum(AGGREGATIONS),
-  windowS: z.number().int().min(60).max(3600),
-  comparator: z.enum(COMPARATORS),
-  threshold: z.number(),
-  clearThreshold: z.number(),
-  forS: z.number().int().min(0).max(86_400),
-  severity: z.enum(SEVERITIES),
-  repeatS: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 86_400),
-  enabled: z.boolean(),
-  hostMatch: glob,
-  labelMatch: z
-    .record(z.string().min(1).max(63), glob)
-    .refine((m) => Object.keys(m).length <= 16, "at most 16 label matchers"),
-});
 
 /** POST and PUT: the essentials are required, the rest defaults. */
 const RuleBody = RuleFields.partial().required({

@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { Aggregation, Comparator, Severity } from "../../../../worker/src/db/alerts-schema";
-import { createRule, type RuleSpec, type RuleView, replaceRule } from "../../lib/alerts-api";
+import { createRule, type RuleInput, type RuleView, replaceRule } from "../../lib/alerts-api";
 import { Options } from "../common/options";
 import { Field, FormFooter, useSubmit } from "./form";
 import { RULE_METRIC_SUGGESTIONS } from "./rule-metrics";
@@ -26,7 +26,7 @@ const COMPARATOR_TEXT = Object.fromEntries(
 ) as Record<Comparator, string>;
 
 /** Form labels by API field, so the hub's messages (`windowS: ...`) read in the form's words. */
-const FIELD_LABEL: Record<keyof RuleSpec, string> = {
+const FIELD_LABEL: Record<keyof RuleInput, string> = {
   name: "Name",
   metric: "Metric",
   aggregation: "Aggregation",
@@ -115,9 +115,9 @@ function num(text: string, scale = 1): number | undefined {
   return Number.isFinite(n) ? Math.round(n * scale * 1000) / 1000 : undefined;
 }
 
-function body(d: Draft): RuleSpec {
+function body(d: Draft): RuleInput {
   // Fields left blank are left out: the hub fills defaults or says which one is missing.
-  const spec: Partial<RuleSpec> = {
+  const spec: Partial<RuleInput> = {
     name: d.name,
     metric: d.metric.trim(),
     aggregation: d.aggregation,
@@ -127,7 +127,7 @@ function body(d: Draft): RuleSpec {
     hostMatch: d.hostMatch.trim() || "*",
     labelMatch: parseLabelMatch(d.labelMatch),
   };
-  const set = <K extends keyof RuleSpec>(k: K, v: RuleSpec[K] | undefined) => {
+  const set = <K extends keyof RuleInput>(k: K, v: RuleInput[K] | undefined) => {
     if (v !== undefined) spec[k] = v;
   };
   set("windowS", num(d.windowMin, 60));
@@ -135,7 +135,7 @@ function body(d: Draft): RuleSpec {
   set("clearThreshold", num(d.clearThreshold) ?? num(d.threshold));
   set("forS", num(d.forMin, 60));
   set("repeatS", num(d.repeatMin, 60));
-  return spec as RuleSpec;
+  return spec as RuleInput;
 }
 
 /** The input attributes a field spec may set. */
@@ -155,7 +155,7 @@ interface InputAttrs {
 interface FieldSpec {
   key: Exclude<keyof Draft, "enabled">;
   /** Names the control, so the hub's message about this field finds it. */
-  field: keyof RuleSpec;
+  field: keyof RuleInput;
   /** Words after the label: the unit, the syntax. */
   hint?: string;
   wide?: boolean;
