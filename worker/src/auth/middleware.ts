@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { Role } from "../db/schema";
@@ -12,6 +13,19 @@ export interface AuthVariables {
 }
 
 /**
+ * The request's `waitUntil`, or undefined where there is none (Hono's
+ * `app.request()` without an execution context): the caller then awaits.
+ */
+function deferTo(c: Context): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Requires a bearer token or a dashboard session of `role` (or higher) for
  * the fleet in the `:fleet` path parameter. A token of another fleet gets the
  * same 404 as a fleet that does not exist, so fleets cannot be discovered.
@@ -20,11 +34,13 @@ export function requireFleetRole(role: Role) {
   return createMiddleware<{ Bindings: Env; Variables: AuthVariables }>(async (c, next) => {
     const db = drizzle(c.env.DB);
     const secret = bearerSecret(c.req.header("Authorization"));
+    // The token's last_used_at is written after the response, not before it.
+    const use = { defer: deferTo(c) };
     let principal: Principal | undefined;
-    if (secret) principal = await authenticate(db, secret);
+    if (secret) principal = await authenticate(db, secret, use);
     else {
       const sid = getCookie(c, SESSION_COOKIE);
-      if (sid) principal = await sessionPrincipal(db, sid, Date.now());
+      if (sid) principal = await sessionPrincipal(db, sid, Date.now(), use);
     }
     if (!principal) httpError(401, "unauthenticated", "sign in or send Authorization: Bearer <token>");
     const fleet = c.req.param("fleet");

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { sessions, tokens } from "../db/schema";
 import { randomSecret, sha256Hex } from "./secrets";
-import type { Principal } from "./tokens";
+import { type Principal, recordTokenUse, type UseOptions } from "./tokens";
 
 /** Name of the dashboard session cookie (HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = "fw_session";
@@ -23,15 +23,24 @@ export async function createSession(db: DrizzleD1Database, p: Principal, now: nu
   return secret;
 }
 
-/** Resolves a session cookie; revoked tokens end their sessions. */
+/**
+ * Resolves a session cookie; revoked tokens end their sessions. A session
+ * is its token at work, so it records the token's use like a bearer request.
+ */
 export async function sessionPrincipal(
   db: DrizzleD1Database,
   secret: string,
   now: number,
+  opts: Pick<UseOptions, "defer"> = {},
 ): Promise<Principal | undefined> {
   if (secret.length > 100) return undefined;
   const row = await db
-    .select({ tokenId: sessions.tokenId, fleetId: sessions.fleetId, role: sessions.role })
+    .select({
+      tokenId: sessions.tokenId,
+      fleetId: sessions.fleetId,
+      role: sessions.role,
+      lastUsedAt: tokens.lastUsedAt,
+    })
     .from(sessions)
     .innerJoin(tokens, eq(tokens.id, sessions.tokenId))
     .where(
@@ -42,7 +51,9 @@ export async function sessionPrincipal(
       ),
     )
     .get();
-  return row ?? undefined;
+  if (!row) return undefined;
+  await recordTokenUse(db, row.tokenId, row.lastUsedAt, { ...opts, now });
+  return { tokenId: row.tokenId, fleetId: row.fleetId, role: row.role };
 }
 
 /** Ends a session. */
