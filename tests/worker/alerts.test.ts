@@ -240,6 +240,23 @@ describe("alert evaluation", () => {
     expect((await alertRows(fleet.id)).map((a) => [a.series, a.state])).toEqual([["disk:/var", "firing"]]);
   });
 
+  it("matches no host with a rule whose stored label matcher cannot be read", async () => {
+    const { fleet, push, ruleId } = await setup({
+      comparator: ">",
+      threshold: 1,
+      forS: 0,
+      labelMatch: { env: "prod" },
+    });
+    await env.DB.prepare("UPDATE alert_rules SET label_match = ? WHERE id = ?")
+      .bind("{not json", ruleId)
+      .run();
+    await push(95);
+    const rx = receiver();
+    await runCron(fleet.id, Date.now(), rx);
+    expect(await alertRows(fleet.id)).toEqual([]);
+    expect(rx.calls).toHaveLength(0);
+  });
+
   it("resolves open alerts of a deleted rule", async () => {
     const { fleet, push, ruleId } = await setup({ comparator: ">", threshold: 90, forS: 0 });
     const rx = receiver();

@@ -1,8 +1,9 @@
 import type { Alert, AlertRule } from "../db/alerts-schema";
+import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import { hostFacts, type Observation, observeRule } from "./observe";
 import { keyObservations, planFleet, type Scope } from "./plan";
-import { HOST_DOWN, parseLabels } from "./rules";
+import { HOST_DOWN } from "./rules";
 import type { ActiveSilence } from "./silences";
 import { applyActions } from "./store";
 
@@ -51,20 +52,15 @@ export async function evaluateFleet(
   const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
   const observations: Observation[] = [];
   for (const rule of enabled) {
+    const labels = tryDecodeStored(rule.labelMatch, checkLabels, `alert_rules row ${rule.id}: label_match`);
+    if (!labels.ok) {
+      // An unreadable matcher matches no host (read as "no labels" it would match every host).
+      console.error(`alerts: ${labels.error.message}; the rule matches no host until it is saved again`);
+      continue;
+    }
     const values = valuesOf.get(keyOf(rule)) ?? [];
-    observations.push(
-      ...observeRule(
-        {
-          id: rule.id,
-          metric: rule.metric,
-          hostMatch: rule.hostMatch,
-          labelMatch: parseLabels(rule.labelMatch),
-        },
-        hosts,
-        values,
-        now,
-      ),
-    );
+    const spec = { id: rule.id, metric: rule.metric, hostMatch: rule.hostMatch, labelMatch: labels.value };
+    observations.push(...observeRule(spec, hosts, values, now));
   }
   const actions = planFleet({
     fleetId: inputs.fleetId,
