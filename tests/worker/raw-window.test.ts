@@ -1,12 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { RAW_FLUSH_AGE_MS, RawWindow, SEGMENT_MAX_BYTES } from "../../worker/src/fleet/raw-window";
+import { decodeTable } from "../../worker/src/codec/columns";
+import {
+  RAW_FLUSH_AGE_MS,
+  RawWindow,
+  SEGMENT_MAX_BYTES,
+  SEQ_COLUMN,
+} from "../../worker/src/fleet/raw-window";
 import type { ValidSample } from "../../worker/src/fleet/validate-sample";
 import type { Metrics } from "../../worker/src/metrics/types";
 
-/** A sample with `mounts` filesystems: about 50 bytes of packed text per mount. */
-function wide(seq: number, t: number, mounts: number, pct = 40): ValidSample {
+/** A sample with `mounts` filesystems; `noise` makes used bytes vary as on a busy disk. */
+function wide(seq: number, t: number, mounts: number, pct = 40, noise = 0): ValidSample {
   const metrics: Metrics = {
     cpu: { totalPct: pct, perCorePct: [pct, pct] },
     filesystems: Array.from({ length: mounts }, (_, i) => ({
@@ -14,7 +20,7 @@ function wide(seq: number, t: number, mounts: number, pct = 40): ValidSample {
       fsType: "ext4",
       device: `/dev/vd${i}`,
       sizeBytes: 1_000_000_000_000,
-      usedBytes: 400_000_000_000 + i * 1_234_567,
+      usedBytes: 400_000_000_000 + i * 1_234_567 + (noise ? (seq * 2_654_435_761 + i * 40_503) % noise : 0),
     })),
   };
   return { seq, timeMs: t, metrics };
@@ -30,12 +36,19 @@ async function withWindow<T>(fn: (raw: RawWindow, sql: SqlStorage) => T): Promis
   });
 }
 
+/** Stored segments in time order: samples in each (decoded), bytes and seq range. */
 function segments(sql: SqlStorage) {
   return sql
-    .exec<{ n: number; bytes: number; min_seq: number; max_seq: number }>(
-      "SELECT json_array_length(points, '$.p') AS n, length(points) AS bytes, min_seq, max_seq FROM raw_segments ORDER BY max_t",
+    .exec<{ points: ArrayBuffer; min_seq: number; max_seq: number }>(
+      "SELECT points, min_seq, max_seq FROM raw_segments ORDER BY max_t",
     )
-    .toArray();
+    .toArray()
+    .map((r) => ({
+      n: decodeTable(new Uint8Array(r.points)).t.length,
+      bytes: r.points.byteLength,
+      min_seq: r.min_seq,
+      max_seq: r.max_seq,
+    }));
 }
 
 describe("raw window packing", () => {
@@ -61,8 +74,8 @@ describe("raw window packing", () => {
   it("splits a replayed burst into rows under the size cap and reads every point back", async () => {
     await withWindow((raw, sql) => {
       const t0 = 1_700_000_000_000;
-      const n = 600;
-      for (let i = 1; i <= n; i++) raw.add("h1", wide(i, t0 + i * 5000, 40, i % 100), t0);
+      const n = 3000;
+      for (let i = 1; i <= n; i++) raw.add("h1", wide(i, t0 + i * 5000, 40, i % 100, 1e9), t0);
       raw.flush();
 
       const segs = segments(sql);
@@ -77,7 +90,9 @@ describe("raw window packing", () => {
       const back = raw.range("h1", t0, t0 + (n + 1) * 5000);
       expect(back.map((p) => p.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       expect(back[41]?.v.cpu).toBe(42);
-      expect(back[0]?.v["disk.used:/srv/volume-39"]).toBe(400_000_000_000 + 39 * 1_234_567);
+      expect(back[0]?.v["disk.used:/srv/volume-39"]).toBe(
+        400_000_000_000 + 39 * 1_234_567 + ((2_654_435_761 + 39 * 40_503) % 1e9),
+      );
     });
   });
 
@@ -125,6 +140,52 @@ describe("raw window packing", () => {
       expect(a?.v).toEqual({ load1: 1, load5: 2, load15: 3 });
       expect(b?.v.load1).toBeUndefined();
       expect(b?.v.cpu).toBe(40);
+    });
+  });
+
+  it("stores segments as binary tables, every value and absence exact", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      raw.add("h1", { seq: 1, timeMs: t0, metrics: { load: { load1: 1.25, load5: 2, load15: 3 } } }, t0);
+      raw.add("h1", wide(2, t0 + 5000, 1, 37.42), t0);
+      raw.flush();
+      const [row] = sql.exec<{ points: ArrayBuffer }>("SELECT points FROM raw_segments").toArray();
+      const table = decodeTable(new Uint8Array(row?.points ?? new ArrayBuffer(0)));
+      expect(table.t).toEqual([t0, t0 + 5000]);
+      expect(table.cols.get(SEQ_COLUMN)).toEqual([1, 2]);
+      expect(table.cols.get("load1")).toEqual([1.25, null]);
+      expect(table.cols.get("cpu")).toEqual([null, 37.42]);
+    });
+  });
+
+  it("reads segments written as JSON text before the binary format, and dedupes against them", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      // A row exactly as the JSON writer stored it: keys once, then [seq, t, ...values].
+      sql.exec(
+        "INSERT INTO raw_segments (host_id, min_t, max_t, min_seq, max_seq, points) VALUES (?, ?, ?, ?, ?, ?)",
+        "h1",
+        t0,
+        t0 + 5000,
+        1,
+        2,
+        JSON.stringify({
+          k: ["cpu", "load1"],
+          p: [
+            [1, t0, 12.5, 0.75],
+            [2, t0 + 5000, null, 1.5],
+          ],
+        }),
+      );
+      expect(raw.add("h1", wide(2, t0 + 5000, 1), t0)).toBe(false);
+      expect(raw.add("h1", wide(3, t0 + 10_000, 1, 40), t0)).toBe(true);
+      raw.flush();
+      expect(raw.range("h1", t0, t0 + 10_000).map((p) => [p.seq, p.v.cpu, p.v.load1])).toEqual([
+        [1, 12.5, 0.75],
+        [2, undefined, 1.5],
+        [3, 40, undefined],
+      ]);
+      expect(raw.range("h1", t0, t0 + 10_000, "load1").map((p) => p.v.load1)).toEqual([0.75, 1.5]);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { decodeTable, encodeTable, type Table } from "../codec/columns";
 import { type Check, tryDecodeStored } from "../db/stored-json";
 import { flattenMetrics } from "../metrics/catalog";
 import type { Sql } from "./usage";
@@ -15,10 +16,16 @@ export const RAW_FLUSH_AGE_MS = 300_000;
 /** ...or once a host has this many pending (hosts sampling faster than every 5 s). */
 export const RAW_FLUSH_POINTS = 360;
 /**
- * Largest `points` text of one segment row. SQLite in a Durable Object caps a
- * row at 2 MB; a burst of replayed samples is split across several rows.
+ * Largest encoded segment of one row. SQLite in a Durable Object caps a row
+ * at 2 MB; a burst of replayed samples is split across several rows.
  */
 export const SEGMENT_MAX_BYTES = 512 * 1024;
+/**
+ * The column of a binary segment that holds each sample's seq. Series keys
+ * never hold control characters (validation refuses them), so it cannot
+ * collide with one.
+ */
+export const SEQ_COLUMN = "\u0000seq";
 
 /**
  * A segment as stored: series keys once, then one array per sample,
@@ -56,8 +63,45 @@ export const checkSegment: Check<PackedSegment> = (v) => {
   return v as PackedSegment;
 };
 
-/** The columns of a segment row a read needs: the text and its key (for errors). */
-type SegmentRow = { points: string; max_t: number; max_seq: number };
+/**
+ * The columns of a segment row a read needs: its points and its key (for
+ * errors). `points` holds a binary table (`codec/columns.ts`) in rows
+ * written since the binary format, JSON text (`PackedSegment`) in older rows.
+ */
+type SegmentRow = { points: string | ArrayBuffer; max_t: number; max_seq: number };
+
+/** Encodes samples `[seq, t, ...values]` (in `keys` order) as one binary table. */
+export function encodeSegment(keys: readonly string[], rows: readonly (number | null)[][]): Uint8Array {
+  const cols = new Map<string, (number | null)[]>([[SEQ_COLUMN, rows.map((r) => r[0] as number)]]);
+  keys.forEach((k, i) => {
+    cols.set(
+      k,
+      rows.map((r) => r[i + 2] ?? null),
+    );
+  });
+  return encodeTable({ t: rows.map((r) => r[1] as number), cols });
+}
+
+/** A decoded binary segment as points in [from, to]; with `only`, just that series. */
+function unpackTable(table: Table, from: number, to: number, out: RawPoint[], only?: string): void {
+  const seqs = table.cols.get(SEQ_COLUMN);
+  if (!seqs) throw new RangeError("segment has no seq column");
+  const series = [...table.cols].filter(([k]) => k !== SEQ_COLUMN);
+  for (let i = 0; i < table.t.length; i++) {
+    const t = table.t[i] as number;
+    if (t < from || t > to) continue;
+    const v: Record<string, number> = {};
+    let any = false;
+    for (const [k, values] of series) {
+      const x = values[i];
+      if (x === null || x === undefined) continue;
+      v[k] = x;
+      any = true;
+    }
+    if (only !== undefined && !any) continue;
+    out.push({ seq: seqs[i] as number, t, v });
+  }
+}
 
 /** Samples of one host waiting to be written, already in packed (columnar) form. */
 class PendingSegment {
@@ -188,29 +232,21 @@ export class RawWindow {
       const seg = this.pending.get(id);
       if (!seg || seg.rows.length === 0) continue;
       const sorted = [...seg.rows].sort((a, b) => (a[1] as number) - (b[1] as number));
-      const keysJson = JSON.stringify(seg.keys);
-      let chunk: string[] = [];
-      let chunkRows: (number | null)[][] = [];
-      let bytes = keysJson.length;
-      const write = () => {
-        if (chunkRows.length === 0) return;
-        this.writeSegment(id, keysJson, chunk, chunkRows);
-        rows++;
-        chunk = [];
-        chunkRows = [];
-        bytes = keysJson.length;
-      };
-      for (const row of sorted) {
-        const json = JSON.stringify(row);
-        if (chunkRows.length > 0 && bytes + json.length + 1 > SEGMENT_MAX_BYTES) write();
-        chunk.push(json);
-        chunkRows.push(row);
-        bytes += json.length + 1;
-      }
-      write();
+      rows += this.writeRows(id, seg.keys, sorted);
       this.pending.delete(id);
     }
     return rows;
+  }
+
+  /** Writes samples as one segment row, or as several when one would pass SEGMENT_MAX_BYTES. */
+  private writeRows(id: string, keys: readonly string[], rows: (number | null)[][]): number {
+    const bytes = encodeSegment(keys, rows);
+    if (bytes.length <= SEGMENT_MAX_BYTES || rows.length === 1) {
+      this.writeSegment(id, bytes, rows);
+      return 1;
+    }
+    const half = Math.ceil(rows.length / 2);
+    return this.writeRows(id, keys, rows.slice(0, half)) + this.writeRows(id, keys, rows.slice(half));
   }
 
   /**
@@ -225,9 +261,12 @@ export class RawWindow {
       from,
       to,
     );
+    const wanted = only === undefined ? undefined : new Set([SEQ_COLUMN, only]);
     for (const row of cursor) {
-      const seg = this.decode(hostId, row);
-      if (seg) unpack(seg, from, to, out, only);
+      const seg = this.decode(hostId, row, wanted);
+      if (seg === undefined) continue;
+      if ("cols" in seg) unpackTable(seg, from, to, out, only);
+      else unpack(seg, from, to, out, only);
     }
     const seg = this.pending.get(hostId);
     if (seg) unpack({ k: seg.keys, p: seg.rows }, from, to, out, only);
@@ -246,7 +285,7 @@ export class RawWindow {
     this.sql.exec("DELETE FROM raw_segments WHERE host_id = ?", hostId);
   }
 
-  private writeSegment(id: string, keysJson: string, rowJson: string[], rows: (number | null)[][]): void {
+  private writeSegment(id: string, bytes: Uint8Array, rows: (number | null)[][]): void {
     let minSeq = Number.POSITIVE_INFINITY;
     let maxSeq = 0;
     let minT = Number.POSITIVE_INFINITY;
@@ -266,7 +305,7 @@ export class RawWindow {
       maxT,
       minSeq,
       maxSeq,
-      `{"k":${keysJson},"p":[${rowJson.join(",")}]}`,
+      bytes,
     );
     this.maxSeq.set(id, Math.max(this.storedMaxSeq(id), maxSeq));
   }
@@ -291,22 +330,35 @@ export class RawWindow {
       seq,
     );
     for (const row of cursor) {
-      if (this.decode(hostId, row)?.p.some((r) => r[0] === seq)) return true;
+      const seg = this.decode(hostId, row, new Set([SEQ_COLUMN]));
+      if (seg === undefined) continue;
+      if ("cols" in seg ? seg.cols.get(SEQ_COLUMN)?.includes(seq) : seg.p.some((r) => r[0] === seq))
+        return true;
     }
     return false;
   }
 
   /**
-   * A stored segment, or undefined (logged with the row's key) when it does
+   * A stored segment (binary, or JSON text in rows written before the
+   * binary format), or undefined (logged with the row's key) when it does
    * not decode: one bad row must not fail every query of the host. Its
-   * samples read as absent.
+   * samples read as absent. `only` limits a binary segment to those columns.
    */
-  private decode(hostId: string, row: SegmentRow): PackedSegment | undefined {
-    const r = tryDecodeStored(
-      row.points,
-      checkSegment,
-      `raw_segments row (${hostId}, max_t ${row.max_t}, max_seq ${row.max_seq})`,
-    );
+  private decode(
+    hostId: string,
+    row: SegmentRow,
+    only?: ReadonlySet<string>,
+  ): PackedSegment | Table | undefined {
+    const where = `raw_segments row (${hostId}, max_t ${row.max_t}, max_seq ${row.max_seq})`;
+    if (row.points instanceof ArrayBuffer) {
+      try {
+        return decodeTable(new Uint8Array(row.points), only);
+      } catch (e) {
+        console.error(`${where}: ${e instanceof Error ? e.message : String(e)}; segment skipped`);
+        return undefined;
+      }
+    }
+    const r = tryDecodeStored(row.points, checkSegment, where);
     if (r.ok) return r.value;
     console.error(`${r.error.message}; segment skipped`);
     return undefined;
