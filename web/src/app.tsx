@@ -2,6 +2,7 @@ import { lazy } from "./components/common/lazy";
 import { NotFound } from "./components/common/not-found";
 import { FleetPage } from "./components/fleet/fleet-page";
 import { Header } from "./components/layout/header";
+import { StorageBanner } from "./components/layout/storage-banner";
 import { SignIn } from "./components/sign-in/sign-in";
 import { route } from "./lib/router";
 import { session } from "./lib/session";
@@ -40,6 +41,7 @@ export function App() {
     <>
       <Header />
       <main id="main" class="main" tabIndex={-1}>
+        <StorageBanner />
         <Routes />
       </main>
     </>
