@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ByteReader, ByteWriter } from "../../worker/src/codec/bytes";
-import { decodeTable, encodeTable, exactDigits, type Table } from "../../worker/src/codec/columns";
+import {
+  decodeTable,
+  encodeTable,
+  exactDigits,
+  TABLE_V1,
+  TABLE_V1_DEFLATED,
+  type Table,
+} from "../../worker/src/codec/columns";
 
 /** mulberry32: a seeded generator, so a failure names the seed that reproduces it. */
 function rng(seed: number) {
@@ -104,6 +111,33 @@ describe("columnar tables", () => {
     ]);
     const bytes = encodeTable({ t, cols });
     expect(bytes.length / (60 * 4)).toBeLessThan(2);
+  });
+
+  it("deflates a table when that is smaller, and reads both forms", () => {
+    const t = Array.from({ length: 120 }, (_, i) => 1_800_000_000_000 + i * 5000);
+    const cols = new Map<string, (number | null)[]>();
+    for (let c = 0; c < 30; c++)
+      cols.set(
+        `net.rx:veth-container-${c}`,
+        t.map((_, i) => (i * 37 + c) % 11),
+      );
+    const packed = encodeTable({ t, cols });
+    const plain = encodeTable({ t, cols }, { deflate: false });
+    expect([packed[0], plain[0]]).toEqual([TABLE_V1_DEFLATED, TABLE_V1]);
+    expect(packed.length).toBeLessThan(plain.length);
+    expect(decodeTable(packed)).toEqual(decodeTable(plain));
+    const broken = packed.slice();
+    broken.fill(0xff, 1, 9);
+    expect(() => decodeTable(broken)).toThrow(RangeError);
+  });
+
+  it("stores steady trends as second-order differences: a counter costs about a byte a value", () => {
+    const t = Array.from({ length: 60 }, (_, i) => i * 5000);
+    const uptime = t.map((_, i) => Math.round((1_209_613.42 + i * 5.0) * 100) / 100);
+    const bytes = encodeTable({ t, cols: new Map([["uptime", uptime]]) }, { deflate: false });
+    const empty = encodeTable({ t, cols: new Map() }, { deflate: false });
+    expect((bytes.length - empty.length) / 60).toBeLessThan(1.3);
+    expect(decodeTable(bytes).cols.get("uptime")).toEqual(uptime);
   });
 
   it("finds the fewest exact digits of a column", () => {

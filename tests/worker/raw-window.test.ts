@@ -2,14 +2,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { decodeTable } from "../../worker/src/codec/columns";
-import {
-  RAW_FLUSH_AGE_MS,
-  RawWindow,
-  SEGMENT_MAX_BYTES,
-  SEQ_COLUMN,
-} from "../../worker/src/fleet/raw-window";
+import { RAW_FLUSH_AGE_MS, RawWindow, SEGMENT_MAX_BYTES } from "../../worker/src/fleet/raw-window";
+import { SEQ_COLUMN } from "../../worker/src/fleet/segment-codec";
 import type { ValidSample } from "../../worker/src/fleet/validate-sample";
 import type { Metrics } from "../../worker/src/metrics/types";
+
+/** A deterministic pseudo-random whole number in [0, noise): no trend a delta coder could exploit. */
+const jitter = (seq: number, i: number, noise: number) =>
+  Math.floor(((Math.abs(Math.sin(seq * 12.9898 + i * 78.233)) * 43_758.5453) % 1) * noise);
 
 /** A sample with `mounts` filesystems; `noise` makes used bytes vary as on a busy disk. */
 function wide(seq: number, t: number, mounts: number, pct = 40, noise = 0): ValidSample {
@@ -20,7 +20,7 @@ function wide(seq: number, t: number, mounts: number, pct = 40, noise = 0): Vali
       fsType: "ext4",
       device: `/dev/vd${i}`,
       sizeBytes: 1_000_000_000_000,
-      usedBytes: 400_000_000_000 + i * 1_234_567 + (noise ? (seq * 2_654_435_761 + i * 40_503) % noise : 0),
+      usedBytes: 400_000_000_000 + i * 1_234_567 + (noise ? jitter(seq, i, noise) : 0),
     })),
   };
   return { seq, timeMs: t, metrics };
@@ -75,7 +75,7 @@ describe("raw window packing", () => {
     await withWindow((raw, sql) => {
       const t0 = 1_700_000_000_000;
       const n = 3000;
-      for (let i = 1; i <= n; i++) raw.add("h1", wide(i, t0 + i * 5000, 40, i % 100, 1e9), t0);
+      for (let i = 1; i <= n; i++) raw.add("h1", wide(i, t0 + i * 5000, 40, i % 100, 1e12), t0);
       raw.flush();
 
       const segs = segments(sql);
@@ -91,7 +91,7 @@ describe("raw window packing", () => {
       expect(back.map((p) => p.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       expect(back[41]?.v.cpu).toBe(42);
       expect(back[0]?.v["disk.used:/srv/volume-39"]).toBe(
-        400_000_000_000 + 39 * 1_234_567 + ((2_654_435_761 + 39 * 40_503) % 1e9),
+        400_000_000_000 + 39 * 1_234_567 + jitter(1, 39, 1e12),
       );
     });
   });

@@ -59,8 +59,12 @@ export class ByteWriter {
 /** Reads what `ByteWriter` wrote; throws a clear error on truncated or malformed input. */
 export class ByteReader {
   pos = 0;
+  private readonly buf: Uint8Array;
 
-  constructor(private readonly buf: Uint8Array) {}
+  // A plain field, not a parameter property: benchmarks load this file with Node's type stripping.
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+  }
 
   get done(): boolean {
     return this.pos >= this.buf.length;

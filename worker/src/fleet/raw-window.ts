@@ -1,15 +1,12 @@
-import { decodeTable, encodeTable, type Table } from "../codec/columns";
+import { decodeTable, type Table } from "../codec/columns";
 import { type Check, tryDecodeStored } from "../db/stored-json";
 import { flattenMetrics } from "../metrics/catalog";
+import { encodeSegment, type RawPoint, SEQ_COLUMN, unpackTable } from "./segment-codec";
 import type { Sql } from "./usage";
 import type { ValidSample } from "./validate-sample";
 
-/** One raw sample: seq, time and flat series values. */
-export interface RawPoint {
-  seq: number;
-  t: number;
-  v: Record<string, number>;
-}
+/** Raw points are what the segment codec reads; re-exported for the rollup math. */
+export type { RawPoint };
 
 /** Pending samples of a host are written once the oldest has waited this long. */
 export const RAW_FLUSH_AGE_MS = 300_000;
@@ -20,13 +17,6 @@ export const RAW_FLUSH_POINTS = 360;
  * at 2 MB; a burst of replayed samples is split across several rows.
  */
 export const SEGMENT_MAX_BYTES = 512 * 1024;
-/**
- * The column of a binary segment that holds each sample's seq. Series keys
- * never hold control characters (validation refuses them), so it cannot
- * collide with one.
- */
-export const SEQ_COLUMN = "\u0000seq";
-
 /**
  * A segment as stored: series keys once, then one array per sample,
  * `[seq, t, ...values]` in key order, `null` where the sample lacked a series.
@@ -69,39 +59,6 @@ export const checkSegment: Check<PackedSegment> = (v) => {
  * written since the binary format, JSON text (`PackedSegment`) in older rows.
  */
 type SegmentRow = { points: string | ArrayBuffer; max_t: number; max_seq: number };
-
-/** Encodes samples `[seq, t, ...values]` (in `keys` order) as one binary table. */
-export function encodeSegment(keys: readonly string[], rows: readonly (number | null)[][]): Uint8Array {
-  const cols = new Map<string, (number | null)[]>([[SEQ_COLUMN, rows.map((r) => r[0] as number)]]);
-  keys.forEach((k, i) => {
-    cols.set(
-      k,
-      rows.map((r) => r[i + 2] ?? null),
-    );
-  });
-  return encodeTable({ t: rows.map((r) => r[1] as number), cols });
-}
-
-/** A decoded binary segment as points in [from, to]; with `only`, just that series. */
-function unpackTable(table: Table, from: number, to: number, out: RawPoint[], only?: string): void {
-  const seqs = table.cols.get(SEQ_COLUMN);
-  if (!seqs) throw new RangeError("segment has no seq column");
-  const series = [...table.cols].filter(([k]) => k !== SEQ_COLUMN);
-  for (let i = 0; i < table.t.length; i++) {
-    const t = table.t[i] as number;
-    if (t < from || t > to) continue;
-    const v: Record<string, number> = {};
-    let any = false;
-    for (const [k, values] of series) {
-      const x = values[i];
-      if (x === null || x === undefined) continue;
-      v[k] = x;
-      any = true;
-    }
-    if (only !== undefined && !any) continue;
-    out.push({ seq: seqs[i] as number, t, v });
-  }
-}
 
 /** Samples of one host waiting to be written, already in packed (columnar) form. */
 class PendingSegment {

@@ -49,6 +49,12 @@ export function parseSeriesKey(key: string): { name: SeriesName; instance?: stri
 }
 
 const pct = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : 0);
+/**
+ * A derived percentage as stored and alerted on: two decimals, the
+ * precision of every percentage the agent sends (a full double would cost
+ * 8 bytes a value in the raw window for digits nobody reads).
+ */
+const pct2 = (part: number, whole: number) => Math.round(pct(part, whole) * 100) / 100;
 
 /**
  * Flattens metrics into `series key -> value`. Absent groups give absent
@@ -72,17 +78,17 @@ export function flattenMetrics(m: Metrics): Record<string, number> {
     out.load15 = m.load.load15;
   }
   if (m.memory) {
-    out.mem = pct(m.memory.totalBytes - m.memory.availableBytes, m.memory.totalBytes);
+    out.mem = pct2(m.memory.totalBytes - m.memory.availableBytes, m.memory.totalBytes);
     out["mem.used"] = m.memory.usedBytes;
     out["mem.available"] = m.memory.availableBytes;
     if (m.memory.cachedBytes !== undefined) out["mem.cached"] = m.memory.cachedBytes;
   }
   if (m.swap) {
-    out.swap = pct(m.swap.usedBytes, m.swap.totalBytes);
+    out.swap = pct2(m.swap.usedBytes, m.swap.totalBytes);
     out["swap.used"] = m.swap.usedBytes;
   }
   for (const fs of m.filesystems ?? []) {
-    out[`disk:${fs.mount}`] = pct(fs.usedBytes, fs.sizeBytes);
+    out[`disk:${fs.mount}`] = pct2(fs.usedBytes, fs.sizeBytes);
     out[`disk.used:${fs.mount}`] = fs.usedBytes;
   }
   if (m.diskIo) {
@@ -98,8 +104,9 @@ export function flattenMetrics(m: Metrics): Record<string, number> {
       rx += n.rxBytesPerS;
       tx += n.txBytesPerS;
     }
-    out["net.rx"] = rx;
-    out["net.tx"] = tx;
+    // Sums of two-decimal rates, rounded back: float addition leaves 11213.119999999999.
+    out["net.rx"] = Math.round(rx * 100) / 100;
+    out["net.tx"] = Math.round(tx * 100) / 100;
   }
   if (m.processes) {
     out.procs = m.processes.total;
