@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, ensureBuilt, startAgent, tempDir } from "./helpers/agent-process";
 import { FakeHub, type FakeHubOptions } from "./helpers/fake-hub";
 import { expectContiguous, hubOutage } from "./helpers/outage";
+import { selfSignedCert } from "./helpers/self-signed-cert";
 
 const running: AgentProcess[] = [];
 const hubs: FakeHub[] = [];
@@ -13,33 +13,10 @@ let tls: { key: string; cert: string; certFile: string };
 beforeAll(async () => {
   await ensureBuilt();
   // A throwaway certificate for 127.0.0.1, trusted by the agent through NODE_EXTRA_CA_CERTS.
-  const dir = tempDir("fw-tls-");
-  const key = join(dir, "key.pem");
-  const certFile = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      certFile,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
-  tls = { key: readFileSync(key, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
+  const { key, cert } = selfSignedCert("127.0.0.1");
+  const certFile = join(tempDir("fw-tls-"), "cert.pem");
+  writeFileSync(certFile, cert);
+  tls = { key, cert, certFile };
 });
 
 afterEach(async () => {

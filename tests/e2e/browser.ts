@@ -4,14 +4,13 @@ import {
   type BrowserContext,
   type BrowserContextOptions,
   chromium,
+  type LaunchOptions,
   type Page,
 } from "playwright-core";
+import { bundledChromium } from "./bundled-chromium";
 
-/**
- * System Chromium (Debian's `chromium`, installed by `.ci/run` with apt-get).
- * playwright-core never downloads a browser; `CHROMIUM_PATH` overrides the path.
- */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Debian's `chromium`, used when a machine has it; nothing installs it for the tests. */
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
 /** Headless, offline, no first-run work: the browser talks only to the local hub. */
 const ARGS = [
@@ -25,12 +24,27 @@ const ARGS = [
   "--disable-sync",
 ];
 
+/**
+ * Which Chromium to run: `CHROMIUM_PATH` when set (it must exist), else
+ * Debian's when installed, else the one shipped inside the npm package
+ * `@sparticuz/chromium`, so a machine with only Node and `npm ci` runs the
+ * browser tests. playwright-core never downloads a browser.
+ */
+async function chromiumToRun(): Promise<Pick<LaunchOptions, "executablePath" | "env">> {
+  const chosen = process.env.CHROMIUM_PATH;
+  if (chosen) {
+    if (!existsSync(chosen))
+      throw new Error(`CHROMIUM_PATH=${chosen} does not exist: unset it or fix the path`);
+    return { executablePath: chosen };
+  }
+  if (existsSync(SYSTEM_CHROMIUM)) return { executablePath: SYSTEM_CHROMIUM };
+  const bundled = await bundledChromium();
+  return { executablePath: bundled.executablePath, env: { ...process.env, ...bundled.env } };
+}
+
 /** Launches headless Chromium with a fresh profile (playwright gives each launch its own user-data-dir). */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+  return chromium.launch({ ...(await chromiumToRun()), args: ARGS });
 }
 
 /** What went wrong inside a page. */
