@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,cost,agent,agent-h2] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +45,8 @@ const BENCHES: Bench[] = [
   },
   { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "3"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
+  // Live path to a person: a real agent's first frame, a revoked socket's close, hosts in Chromium.
+  { id: "dashboard", file: "bench/dashboard.ts", quickArgs: ["--quick"] },
   {
     id: "agent",
     file: "bench/agent/run.ts",

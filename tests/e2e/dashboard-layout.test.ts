@@ -187,7 +187,9 @@ describe("dashboard layout and scale in Chromium", () => {
     }
   });
 
-  it("lists 300 hosts, scrolls through them and applies a fleet-wide update in one go", async () => {
+  // How fast this renders (listing, update, frame gaps while scrolling) is
+  // measured by `npm run bench -- --only dashboard`, not asserted here.
+  it("lists 300 hosts in name order, scrolls through them and shows a fleet-wide update on every card", async () => {
     const many: SyntheticHost[] = [];
     for (let i = 0; i < 300; i += 25) {
       const batch = await Promise.all(
@@ -203,53 +205,38 @@ describe("dashboard layout and scale in Chromium", () => {
     const total = many.length + hosts.length;
     const { context, page, problems } = await openPage(browser, hub.url);
     try {
-      const started = Date.now();
       await page.goto(`/?token=${tokens.viewer}`);
       await expect
-        .poll(() => page.getByTestId("shown-count").textContent(), { timeout: 20_000 })
+        .poll(() => page.getByTestId("shown-count").textContent(), { timeout: 30_000 })
         .toBe(`${total} hosts`);
-      const firstPaintMs = Date.now() - started;
       expect(await page.locator('[data-testid="host-card"]').count()).toBe(total);
 
-      // Scroll to the bottom in wheel steps while recording frame gaps.
-      await page.evaluate(() => {
-        const w = window as unknown as { gaps: number[]; stop: boolean };
-        w.gaps = [];
-        w.stop = false;
-        let last = performance.now();
-        const tick = (t: number) => {
-          w.gaps.push(t - last);
-          last = t;
-          if (!w.stop) requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      });
+      // Scroll to the bottom in wheel steps.
       await page.mouse.move(640, 500);
       for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 600);
       await page.locator('[data-testid="host-card"]').last().scrollIntoViewIfNeeded();
       expect(await page.locator('[data-testid="host-card"]').last().isVisible()).toBe(true);
 
-      // Every host changes at once: the store coalesces it into one render.
-      const updated = Date.now();
+      // Every host changes at once: each card shows its host's new value.
       await Promise.all(many.map((h) => h.push([{ cpu: 75, mem: 40, disk: 50 }])));
-      const lastCpu = page.locator(
-        `[data-testid="host-card"][data-host-id="${(many.at(-1) as SyntheticHost).id}"] [data-metric="cpu"]`,
-      );
-      await expect.poll(() => lastCpu.getAttribute("data-value"), { timeout: 15_000 }).toBe("75.00");
-      const updateMs = Date.now() - updated;
-
-      const gaps = await page.evaluate(() => {
-        const w = window as unknown as { gaps: number[]; stop: boolean };
-        w.stop = true;
-        return w.gaps.slice(1).sort((a, b) => a - b);
-      });
-      const p95 = gaps[Math.floor(gaps.length * 0.95)] ?? 0;
-      console.log(
-        `300 hosts: listed in ${firstPaintMs} ms, fleet-wide update shown in ${updateMs} ms, ` +
-          `frames ${gaps.length}, p95 gap ${p95.toFixed(0)} ms, worst ${(gaps.at(-1) ?? 0).toFixed(0)} ms`,
-      );
-      // Generous bounds for two shared CI cores running wrangler too: this catches an O(n^2) render, not jank.
-      expect(p95).toBeLessThan(250);
+      const cards = () =>
+        page.$$eval('[data-testid="host-card"]', (els) =>
+          els.map((el) => [
+            el.getAttribute("data-host-id") ?? "",
+            el.querySelector('[data-metric="cpu"]')?.getAttribute("data-value") ?? "",
+          ]),
+        );
+      const updated = new Set(many.map((h) => h.id));
+      await expect
+        .poll(async () => (await cards()).filter(([id, cpu]) => updated.has(id) && cpu === "75.00").length, {
+          timeout: 30_000,
+        })
+        .toBe(many.length);
+      // Sorted by name, the grid lists every host in name order (node-000 ... node-299 by number).
+      await page.getByTestId("sort-select").selectOption("name");
+      await expect
+        .poll(async () => (await cards()).map(([id]) => id), POLL)
+        .toEqual([...hosts, ...many].map((h) => h.id));
 
       // The table keeps only the rows near the viewport in the DOM.
       await page.evaluate(() => window.scrollTo(0, 0));

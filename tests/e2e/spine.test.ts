@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HostView } from "../../worker/src/metrics/types";
+import type { HostView, LiveFrame } from "../../worker/src/metrics/types";
 import { connectClient, info, liveClient, sample } from "./clients";
 import { type Hub, startHub } from "./hub";
 
@@ -70,9 +70,10 @@ describe("the spine: wrangler dev + real agent + dashboard socket", () => {
     live.ws.close();
   });
 
-  it("streams a real agent's metrics to a dashboard socket within 10 s", async () => {
+  // How long the first frame takes is measured by `npm run bench -- --only dashboard`, not asserted here.
+  it("streams a real agent's metrics to a dashboard socket, newer samples in later frames", async () => {
     const live = await liveClient(hub.url, "spine", tokens.viewer);
-    await live.waitFor((f) => f.type === "snapshot", 5000);
+    await live.waitFor((f) => f.type === "snapshot", 30_000);
     const agent = spawn(
       process.execPath,
       [AGENT, "--hub", hub.url, "--interval", "1", "--label", "role=e2e"],
@@ -86,19 +87,23 @@ describe("the spine: wrangler dev + real agent + dashboard socket", () => {
       },
     );
     agents.push(agent);
-    const started = Date.now();
-    const frame = await live.waitFor(
-      (f) =>
-        f.type === "hosts" &&
-        f.hosts.some((h) => h.info.labels.role === "e2e" && h.metrics.cpu !== undefined),
-      10_000,
-    );
-    expect(Date.now() - started).toBeLessThan(10_000);
-    const host = (frame as { hosts: HostView[] }).hosts.find((h) => h.info.labels.role === "e2e") as HostView;
-    expect(host.metrics.cpu?.totalPct).toBeGreaterThanOrEqual(0);
-    expect(host.metrics.cpu?.totalPct).toBeLessThanOrEqual(100);
-    expect(host.metrics.memory?.totalBytes).toBeGreaterThan(0);
-    expect(host.status).toBe("online");
+    const fromAgent = (f: LiveFrame) =>
+      f.type === "hosts" ? f.hosts.find((h) => h.info.labels.role === "e2e" && h.metrics.cpu) : undefined;
+    const first = fromAgent(await live.waitFor((f) => fromAgent(f) !== undefined, 45_000)) as HostView;
+    expect(first.info.hostname).toBe(hostname());
+    expect(first.metrics.cpu?.totalPct).toBeGreaterThanOrEqual(0);
+    expect(first.metrics.cpu?.totalPct).toBeLessThanOrEqual(100);
+    expect(first.metrics.memory?.totalBytes).toBeGreaterThan(0);
+    expect(first.status).toBe("online");
+    // The agent keeps streaming: a later frame carries a newer sample of the same host.
+    await live.waitFor((f) => (fromAgent(f)?.lastSeq ?? 0) > first.lastSeq, 45_000);
+    // In order: the snapshot first, then frames whose seqs for this host never go back.
+    expect(live.frames[0]?.type).toBe("snapshot");
+    const seqs = live.frames.flatMap((f) => {
+      const h = fromAgent(f);
+      return h?.id === first.id ? [h.lastSeq] : [];
+    });
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     live.ws.close();
   });
 });
