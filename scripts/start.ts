@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createFleetRow, createToken, fleetExists } from "./lib/fleets.ts";
+import { startLocalCron } from "./lib/local-cron.ts";
 import { applyMigrations, type D1Target, ROOT, spawnWrangler } from "./lib/wrangler.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
     stopAll(code ?? 1);
   });
   await waitForHealth(60_000);
+  // wrangler dev runs no cron: drive the minute cron (alert rules, deliveries, pruning) from here.
+  startLocalCron(HUB);
+  step("running the minute cron locally (alert rules and notifications), as Cloudflare does in production");
 
   step("starting an agent for this host");
   const agent = spawn(

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFleetRow, createToken, type Role } from "../../scripts/lib/fleets.ts";
+import { type LocalCron, startLocalCron } from "../../scripts/lib/local-cron.ts";
 import { applyMigrations, type D1Target, spawnWrangler } from "../../scripts/lib/wrangler.ts";
 
 /** A free TCP port on loopback. */
@@ -57,6 +58,8 @@ async function waitHealthy(
 export interface HubOptions {
   /** Extra Worker variables, passed as `wrangler dev --var KEY:VALUE`. */
   vars?: Record<string, string>;
+  /** Drive the minute cron as `npm start` does (off: a test triggers it when it wants). */
+  cron?: boolean;
 }
 
 /** Starts a hub; migrations are applied to its fresh state first. */
@@ -91,9 +94,16 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
     });
     child = c;
     await waitHealthy(url, c, () => output);
+    if (opts.cron)
+      cron = startLocalCron(url, (m) => {
+        output += `${m}\n`;
+      });
   };
 
+  let cron: LocalCron | undefined;
   const stop = async () => {
+    cron?.stop();
+    cron = undefined;
     const c = child;
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((resolve) => {
