@@ -34,6 +34,17 @@ describe("validateSample", () => {
     expect("memory" in v.metrics).toBe(false);
   });
 
+  it("rejects a rate no disk or interface reaches, so the fleet's totals stay finite", () => {
+    expect(reason({ net: [{ name: "eth0", rxBytesPerS: 1e300, txBytesPerS: 0 }] })).toContain(
+      "net[0].rx_bytes_per_s must be at most",
+    );
+    expect(reason({ diskIo: { readBytesPerS: 0, writeBytesPerS: 2e13 } })).toContain(
+      "disk_io.write_bytes_per_s must be at most",
+    );
+    const fast = validateSample(s({ net: [{ name: "eth0", rxBytesPerS: 1.25e12, txBytesPerS: 0 }] }), NOW);
+    expect(fast.metrics.net?.[0]?.rxBytesPerS).toBe(1.25e12);
+  });
+
   it("rejects percentages outside 0..100", () => {
     expect(reason({ cpu: { totalPct: 100.5, perCorePct: [] } })).toContain(
       "cpu.total_pct must be a percentage",

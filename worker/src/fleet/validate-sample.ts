@@ -44,6 +44,19 @@ function nonNegative(field: string, v: number): number {
   return v;
 }
 
+/**
+ * Fastest rate a sample may report: 10 TB/s, far beyond any disk or
+ * interface. Bounded so the fleet's totals stay finite and every rate is
+ * stored exactly at the agent's two decimals.
+ */
+export const MAX_RATE_BYTES_PER_S = 1e13;
+
+function rate(field: string, v: number): number {
+  if (nonNegative(field, v) > MAX_RATE_BYTES_PER_S)
+    fail(field, `must be at most ${MAX_RATE_BYTES_PER_S} bytes/s`);
+  return v;
+}
+
 function percent(field: string, v: number): number {
   if (finite(field, v) < 0 || v > 100) fail(field, "must be a percentage in 0..100");
   return v;
@@ -154,15 +167,15 @@ function convert(s: Sample, now: number): ValidSample {
   }
   if (s.diskIo) {
     m.diskIo = {
-      readBytesPerS: nonNegative("disk_io.read_bytes_per_s", s.diskIo.readBytesPerS),
-      writeBytesPerS: nonNegative("disk_io.write_bytes_per_s", s.diskIo.writeBytesPerS),
+      readBytesPerS: rate("disk_io.read_bytes_per_s", s.diskIo.readBytesPerS),
+      writeBytesPerS: rate("disk_io.write_bytes_per_s", s.diskIo.writeBytesPerS),
     };
   }
   if (s.net.length > 0) {
     m.net = list("net", s.net, SAMPLE_LIMITS.maxInterfaces).map((n, i) => ({
       name: name(`net[${i}].name`, n.name),
-      rxBytesPerS: nonNegative(`net[${i}].rx_bytes_per_s`, n.rxBytesPerS),
-      txBytesPerS: nonNegative(`net[${i}].tx_bytes_per_s`, n.txBytesPerS),
+      rxBytesPerS: rate(`net[${i}].rx_bytes_per_s`, n.rxBytesPerS),
+      txBytesPerS: rate(`net[${i}].tx_bytes_per_s`, n.txBytesPerS),
     }));
   }
   if (s.processes) {

@@ -105,8 +105,8 @@ export function flattenMetrics(m: Metrics): Record<string, number> {
       tx += n.txBytesPerS;
     }
     // Sums of two-decimal rates, rounded back: float addition leaves 11213.119999999999.
-    out["net.rx"] = Math.round(rx * 100) / 100;
-    out["net.tx"] = Math.round(tx * 100) / 100;
+    if (Number.isFinite(rx)) out["net.rx"] = Math.round(rx * 100) / 100;
+    if (Number.isFinite(tx)) out["net.tx"] = Math.round(tx * 100) / 100;
   }
   if (m.processes) {
     out.procs = m.processes.total;
