@@ -1,4 +1,5 @@
-// Monthly Cloudflare bill for 1,000 and 10,000 hosts at 5 s + 10 viewers, from operations counted by a real hub.
+// Monthly Cloudflare bill for 100, 1,000 and 10,000 hosts at 5 s + 10 viewers: operations counted by a
+// real hub, bytes stored at full retention measured by bench/storage.
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient, info } from "../tests/e2e/clients.ts";
 import { type Hub, startHub } from "../tests/e2e/hub.ts";
@@ -7,11 +8,16 @@ import { streamRotateS } from "../worker/src/rpc/rotation.ts";
 import {
   type Bill,
   bill,
+  GB,
+  HUB_DEFAULTS,
   type MeasuredRates,
   MONTH_S,
   monthlyUsage,
   PRICES,
+  type Retention,
   type Scenario,
+  type StoredPerHost,
+  steadyRowsPerHostHour,
 } from "./lib/pricing.ts";
 import { emit, log, numberArg, QUICK, type Row, round } from "./lib/result.ts";
 import { fullSample } from "./lib/sample.ts";
@@ -19,6 +25,38 @@ import { fullSample } from "./lib/sample.ts";
 const HOSTS = numberArg("hosts", 100);
 const INTERVAL_S = numberArg("interval", 5);
 const VIEWERS = 10;
+const HOUR_MS = 3_600_000;
+
+/*
+ * Bytes on disk per host, from `node --import ./bench/lib/resolve-ts.ts bench/storage.ts --quick --hours 3`
+ * on 2026-12-05 (2 corpus hosts x 3 h at 5 s through wrangler dev; dbstat pages, b-tree overhead
+ * included). It printed "raw window per host-day" 1.82 MB, "1 m rollups per host-hour" 13.7 KB,
+ * "D1 per host at default retention" 117.5 MB and, encoded in process, 1.89 B/value (JSON 7.2).
+ * The 1 h figure is what remains of the 117.5 MB after 720 h of 1 m rows, over 730 days:
+ * (117.5 MB - 720 x 13.7 KB) / 730. A 3 h run stores one hour per 1 h row and scales it x24, so
+ * whole 4 KB pages of two tiny rows dominate it: a full run (--hours 23) should give less.
+ */
+const STORAGE_RAW_MB_PER_HOST_DAY = 1.82;
+const STORAGE_D1_KB_PER_HOST_HOUR_1M = 13.7;
+const STORAGE_D1_MB_PER_HOST_RETAINED = 117.5;
+const STORAGE_D1_KB_PER_HOST_DAY_1H =
+  (STORAGE_D1_MB_PER_HOST_RETAINED * 1e3 - 720 * STORAGE_D1_KB_PER_HOST_HOUR_1M) / 730;
+
+const STORED: StoredPerHost = {
+  rawBytesPerHostDay: numberArg("raw-mb-per-host-day", STORAGE_RAW_MB_PER_HOST_DAY) * 1e6,
+  d1BytesPerHostHour1m: numberArg("d1-kb-per-host-hour-1m", STORAGE_D1_KB_PER_HOST_HOUR_1M) * 1e3,
+  d1BytesPerHostDay1h: numberArg("d1-kb-per-host-day-1h", STORAGE_D1_KB_PER_HOST_DAY_1H) * 1e3,
+};
+const DEFAULT_1H = !process.argv.includes("--d1-kb-per-host-day-1h");
+/** The hub's default retention. */
+const RETAIN: Retention = HUB_DEFAULTS.retention;
+/** Fleets priced: 10,000 hosts both in one object and over 4 ingest shards. */
+const SIZES: { hosts: number; shards: number }[] = [
+  { hosts: 100, shards: 1 },
+  { hosts: 1000, shards: 1 },
+  { hosts: 10_000, shards: 1 },
+  { hosts: 10_000, shards: 4 },
+];
 /** Quick mode fits the 5-minute budget but misses the 300 s raw and 600 s state flushes: use the full run for the bill. */
 const WINDOW_S = numberArg("seconds", QUICK ? 50 : 660);
 const FLEET = "cost";
@@ -36,7 +74,7 @@ const KEYS = [
   "samples",
 ] as const;
 
-async function usage(hub: Hub, admin: string): Promise<Usage & { at: number }> {
+async function usage(hub: Hub, admin: string): Promise<Usage & { at: number; wall: number }> {
   const res = await fetch(`${hub.url}/api/fleets/${FLEET}/usage`, {
     headers: { Authorization: `Bearer ${admin}` },
   });
@@ -45,7 +83,7 @@ async function usage(hub: Hub, admin: string): Promise<Usage & { at: number }> {
   for (const k of KEYS) {
     if (typeof u[k] !== "number") throw new Error(`usage report lacks ${k}: ${JSON.stringify(u)}`);
   }
-  return { ...(u as Usage), at: performance.now() };
+  return { ...(u as Usage), at: performance.now(), wall: Date.now() };
 }
 
 function diff(a: Usage, b: Usage): Record<(typeof KEYS)[number], number> {
@@ -54,6 +92,8 @@ function diff(a: Usage, b: Usage): Record<(typeof KEYS)[number], number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const usd = (v: number) => `$${v.toFixed(2)}`;
+const pct = (part: number, whole: number) => `${round((100 * part) / whole, 1)} %`;
+const gb = (bytes: number) => `${round(bytes / GB, bytes < 10 * GB ? 2 : 1)} GB`;
 const qty = (v: number) =>
   v >= 1e9
     ? `${round(v / 1e9, 2)} B`
@@ -158,30 +198,54 @@ async function attemptMeasure(
     perHostS: {
       doRowsWritten: inWindow.doRowsWritten / (HOSTS * windowS),
       doRowsRead: inWindow.doRowsRead / (HOSTS * windowS),
-      d1RowsWritten: inWindow.d1RowsWritten / (HOSTS * windowS),
-      d1RowsRead: inWindow.d1RowsRead / (HOSTS * windowS),
     },
+    // A window of minutes closes at most one hour and prunes nothing: that work is counted per host-hour.
+    perHostHour: steadyRowsPerHostHour({
+      retention: RETAIN,
+      segmentsPerHostHour: HUB_DEFAULTS.segmentsPerHostHour,
+      readModifyWrite1h: true,
+    }),
     perStream: { doRowsWritten: atClose.doRowsWritten / streams, doRowsRead: atClose.doRowsRead / streams },
     workerRequestsPerStream: 1,
+    stored: STORED,
   };
+  const crossedHour = Math.floor(u0.wall / HOUR_MS) !== Math.floor(u1.wall / HOUR_MS);
   const notes = [
     `Counted through a real hub (wrangler dev): ${HOSTS} hosts streaming full samples every ${INTERVAL_S} s, ${VIEWERS} viewers pinging every ${PING_S} s, a ${round(windowS)} s window read from GET /api/fleets/:fleet/usage; ${inWindow.samples} samples stored in the window, ${accepted} acknowledged by the streams.`,
-    `In the window: ${inWindow.doRequests} DO requests (alarms; streams and sockets were opened before it), ${inWindow.doRowsWritten} DO rows written, ${inWindow.doRowsRead} read, ${inWindow.d1RowsWritten} D1 rows written, ${inWindow.d1RowsRead} read, ${inWindow.wsMessagesIn} WebSocket messages handled by the DO, ${inWindow.wsMessagesOut} frames sent (outgoing messages are not billed). Closing ${streams} streams: ${atClose.doRowsWritten} DO rows written.`,
+    `In the window: ${inWindow.doRequests} DO requests (alarms; streams and sockets were opened before it), ${inWindow.doRowsWritten} DO rows written, ${inWindow.doRowsRead} read, ${inWindow.d1RowsWritten} D1 rows written, ${inWindow.d1RowsRead} read (measured, not scaled: D1 rows are priced per host-hour), ${inWindow.wsMessagesIn} WebSocket messages handled by the DO, ${inWindow.wsMessagesOut} frames sent (outgoing messages are not billed). Closing ${streams} streams: ${atClose.doRowsWritten} DO rows written.`,
+    ...(crossedHour
+      ? [
+          `The window crossed an hour: its DO rows include that hour's rollup bookkeeping (up to 2 rows per host), which the per-host-second rate extrapolates and the per-host-hour rates count again: DO rows written may be overstated by up to ${round((2 * 3600) / windowS, 1)} per host-hour.`,
+        ]
+      : []),
     `Client-side count: ${workerRequests} Worker requests (${VIEWERS} sockets, ${HOSTS} Hellos, ${streams} streams); each is one DO request too.`,
-    "Scaling: rows written and read are timer-driven in the DO (a raw segment per host every 300 s, host state every 600 s, 1 m/1 h rollups to D1), so they scale per host-second, not per sample; alarm requests scale per fleet-second (a fleet of 50+ hosts detects silent hosts from the sample flow and needs the alarm only as a backstop); stream requests and commits per stream rotation, which the hub sets from the fleet's size (15 min up to 250 hosts, 1 h from 1,000); the cron adds one Worker and one DO request a minute.",
-    "Assumptions: each agent reconnects (Hello) once a day; each viewer's dashboard stays open all month, reconnects once an hour and pings every 20 s (the hub auto-answers pings without waking the DO; they are billed here as incoming messages anyway, at 20:1); one fleet DO active all month at 128 MB.",
+    "Scaling: rows written and read are timer-driven in the DO (a raw segment per host every 300 s, host state every 600 s), so they scale per host-second, not per sample; alarm requests scale per object-second (a fleet of 50+ hosts detects silent hosts from the sample flow and needs the alarm only as a backstop); stream requests and commits per stream rotation, which the hub sets from the fleet's size (15 min up to 250 hosts, 1 h from 1,000); the cron adds one Worker and one DO request a minute.",
+    `Per host-hour at steady state (full retention), which no short window sees: D1 ${round(rates.perHostHour.d1RowsWritten, 2)} rows written (the hour's 1 m row and the day's 1 h row upserted, plus the retention prune deleting a 1 m row an hour and a 1 h row a day) and ${rates.perHostHour.d1RowsRead} read (the day's 1 h row read before it is rewritten, plus the hourly prune, which filters on start and so scans both tables: ${RETAIN.m1Hours} + ${RETAIN.h1Days} rows per host); DO ${rates.perHostHour.doRowsWritten} rows written (rollup_pending marked and cleared, and the raw prune deleting as many segments as arrive) and ${rates.perHostHour.doRowsRead} read (the hour's segments rolled up, and the hourly prune scanning the ${RETAIN.rawHours} h window).`,
+    `Storage at full retention: DO SQLite holds ${RETAIN.rawHours} h of raw window (${round(STORED.rawBytesPerHostDay / 1e6, 2)} MB per host-day); D1 holds ${RETAIN.m1Hours} h of 1 m rows (${round(STORED.d1BytesPerHostHour1m / 1e3, 1)} KB per host-hour) and ${RETAIN.h1Days} days of 1 h rows (${round(STORED.d1BytesPerHostDay1h / 1e3, 1)} KB per host-day): ${round(perHostD1() / 1e6, 1)} MB of D1 per host. Bytes from bench/storage (see STORAGE_* in bench/cost.ts; override with --raw-mb-per-host-day, --d1-kb-per-host-hour-1m, --d1-kb-per-host-day-1h). Included storage (5 GB each) is per account; a D1 database holds at most 10 GB, so bigger fleets need several (they cost nothing more but must exist, and the hub must spread hosts over them), and one object holds at most 10 GB.`,
+    ...(DEFAULT_1H
+      ? [
+          "The 1 h bytes come from a 3 h storage run (one hour per 1 h row, scaled x24 to a day, so whole SQLite pages of two small rows dominate it: 12.4 B/value against the 1 m tier's 1.7); at ~1.7-2 B/value a day's 1 h row would be nearer 20-25 KB. The D1 storage lines likely overstate until a full bench/storage run (--hours 23) replaces the figure (--d1-kb-per-host-day-1h).",
+        ]
+      : []),
+    `Shards: FLEET_SHARDS spreads hosts over ingest shards (the raw window with them); the fleet's object keeps the dashboards and the shards' forwarded views. Every object stays active all month at 128 MB; each shard runs its own alarms (priced at the measured per-object rate), sends the fleet's object at most ${HUB_DEFAULTS.shardUpdatesPerS} update a second (a DO request), and each Hello costs one more DO request (the fleet's object registers the host in its shard). Hosts hash to shards unevenly (the ingest bench saw 30 % on the busiest of 4): the largest object is the even share.`,
+    "Assumptions: each agent reconnects (Hello) once a day; each viewer's dashboard stays open all month, reconnects once an hour and pings every 20 s (the hub auto-answers pings without waking the DO; they are billed here as incoming messages anyway, at 20:1).",
     ...(WINDOW_S < 600
       ? [
-          `The ${WINDOW_S} s window is shorter than the 600 s host-state flush and may hold no rollup flush: run without --quick for the full count.`,
+          `The ${WINDOW_S} s window is shorter than the 300 s raw and 600 s host-state flushes: its ${inWindow.doRowsWritten} DO rows written are whichever flushes fell in it, extrapolated (over- or undercounted): run without --quick for the bill.`,
         ]
       : []),
   ];
   return { rates, notes };
 }
 
-function scenario(hosts: number): Scenario {
+function perHostD1(): number {
+  return STORED.d1BytesPerHostHour1m * RETAIN.m1Hours + STORED.d1BytesPerHostDay1h * RETAIN.h1Days;
+}
+
+function scenario(hosts: number, shards: number): Scenario {
   return {
     hosts,
+    shards,
     intervalS: 5,
     viewers: VIEWERS,
     // What the hub hands agents of a fleet this size (worker/src/rpc/rotation.ts).
@@ -189,41 +253,69 @@ function scenario(hosts: number): Scenario {
     hellosPerHost: 30,
     connectionsPerViewer: 30 * 24,
     messagesInPerViewer: MONTH_S / PING_S,
-    activeDos: 1,
     // The cron runs every minute; alert evaluation reads each fleet in one DO request.
     cronRuns: MONTH_S / 60,
+    retention: RETAIN,
+    // A shard coalesces its hosts' changes into one update per broadcast interval (worker/src/fleet/shard-link.ts).
+    shardUpdatesPerS: HUB_DEFAULTS.shardUpdatesPerS,
   };
 }
 
-function billRows(hosts: number, b: Bill): Row[] {
+const STORAGE_NAMES = { doSqlite: "DO SQLite storage", d1: "D1 storage" } as const;
+
+/** One row per bill line (operations, then storage), each with its share of the total. */
+function billRows(hosts: number, shards: number, b: Bill): Row[] {
+  const label = `${hosts.toLocaleString("en")} hosts${shards > 1 ? `, ${shards} shards` : ""}`;
+  const share = (v: number) => `${pct(v, b.totalUsd)} of the bill`;
+  const objectCap = PRICES.limits.doObjectBytes;
   return [
+    {
+      metric: `${label}: Workers Paid base`,
+      value: usd(b.baseUsd),
+      unit: "USD",
+      note: share(b.baseUsd),
+    },
     ...b.lines.map((l) => ({
-      metric: `${hosts.toLocaleString("en")} hosts: ${l.item}`,
+      metric: `${label}: ${l.item}`,
       value: usd(l.overageUsd),
-      unit: "overage",
-      note: `used ${qty(l.used)} of ${qty(l.included)} included`,
+      unit: "USD overage",
+      note: `used ${qty(l.used)} of ${qty(l.included)} included; ${share(l.overageUsd)}`,
+    })),
+    ...b.storage.map((l) => ({
+      metric: `${label}: ${STORAGE_NAMES[l.item]}`,
+      value: usd(l.overageUsd),
+      unit: "USD overage",
+      note: `${gb(l.storedGb * GB)} stored of ${l.includedGb} GB included; ${share(l.overageUsd)}; ${
+        l.item === "d1"
+          ? `needs ${b.d1Databases} D1 database${b.d1Databases > 1 ? "s" : ""} (10 GB each)`
+          : `${gb(b.bytesPerObject)} per ingest object of its 10 GB cap${b.bytesPerObject > objectCap ? ": OVER, needs shards" : ""}`
+      }`,
     })),
     {
-      metric: `${hosts.toLocaleString("en")} hosts: TOTAL per month`,
+      metric: `${label}: TOTAL per month`,
       value: usd(b.totalUsd),
       unit: "USD",
-      note: `$${PRICES.baseUsd} base + overage`,
+      note: `$${PRICES.baseUsd} base + ${usd(b.lines.reduce((s, l) => s + l.overageUsd, 0))} operations + ${usd(
+        b.storage.reduce((s, l) => s + l.overageUsd, 0),
+      )} storage`,
     },
   ];
 }
 
 const { rates, notes } = await measure();
 const rows: Row[] = [];
-for (const hosts of [1000, 10_000]) rows.push(...billRows(hosts, bill(monthlyUsage(rates, scenario(hosts)))));
+for (const { hosts, shards } of SIZES)
+  rows.push(...billRows(hosts, shards, bill(monthlyUsage(rates, scenario(hosts, shards)))));
 const perSample = 1000 * (MONTH_S / 5);
 emit({
   id: "cost",
-  title: "Monthly Cloudflare bill (Workers Paid), hosts at 5 s + 10 viewers, from counted operations",
+  title:
+    "Monthly Cloudflare bill (Workers Paid), hosts at 5 s + 10 viewers, from counted operations and measured bytes",
   rows,
   notes: [
     ...notes,
     `For scale: 1,000 hosts at 5 s send ${qty(perSample)} samples a month; one request or one row per sample would be ${usd((perSample / 1e6) * 0.3 + (perSample / 1e6) * 0.15)} in requests or ${usd(perSample / 1e6)} in rows alone.`,
     `Measured rates: ${JSON.stringify(rates)}`,
   ],
-  reproduce: `npm run bench -- --only cost --hosts ${HOSTS} --seconds ${WINDOW_S}`,
+  reproduce: `npm run bench -- --only cost --hosts ${HOSTS} --seconds ${WINDOW_S} [--raw-mb-per-host-day MB] [--d1-kb-per-host-hour-1m KB] [--d1-kb-per-host-day-1h KB]`,
 });

@@ -1,11 +1,13 @@
 /**
- * Cloudflare Workers Paid list prices (docs/DESIGN: Workers, Durable Objects,
- * D1 and DO SQLite) and the monthly bill they give. Pure: `bench/cost.ts`
- * feeds it counted operations.
+ * Cloudflare Workers Paid list prices (docs/DESIGN.md: Workers, Durable
+ * Objects, D1 and DO SQLite) and the monthly bill they give. Pure:
+ * `bench/cost.ts` feeds it counted operations and measured bytes.
  */
 
 /** Seconds in the 30-day month Cloudflare bills. */
 export const MONTH_S = 30 * 24 * 3600;
+/** Cloudflare bills storage in decimal gigabytes. */
+export const GB = 1e9;
 
 export const PRICES = {
   baseUsd: 5,
@@ -29,6 +31,13 @@ export const PRICES = {
     d1RowsRead: 0.001,
     doRowsRead: 0.001,
   },
+  /** Bytes stored, per GB-month beyond the included GB (account-wide, not per object or database). */
+  storage: {
+    doSqlite: { includedGb: 5, usdPerGbMonth: 0.2 },
+    d1: { includedGb: 5, usdPerGbMonth: 0.75 },
+  },
+  /** Hard caps: a bigger D1 or object does not exist, so more of them must. */
+  limits: { d1DatabaseBytes: 10 * GB, doObjectBytes: 10 * GB },
   /** Incoming WebSocket messages bill as DO requests at 20:1. */
   wsMessagesPerDoRequest: 20,
   /** A Durable Object's billed memory, whatever it uses. */
@@ -36,8 +45,9 @@ export const PRICES = {
 } as const;
 
 export type BillItem = keyof typeof PRICES.included;
+export type StorageItem = keyof typeof PRICES.storage;
 
-/** A month of billable operations. */
+/** A month of billable operations, and the bytes stored at steady state. */
 export interface MonthlyUsage {
   workerRequests: number;
   /** DO requests excluding WebSocket messages. */
@@ -49,6 +59,12 @@ export interface MonthlyUsage {
   doRowsWritten: number;
   d1RowsRead: number;
   doRowsRead: number;
+  /** DO SQLite bytes held at full retention, summed over objects. */
+  doSqliteBytes: number;
+  /** D1 bytes held at full retention, summed over databases. */
+  d1Bytes: number;
+  /** Objects the hosts (and so the DO SQLite bytes) are spread over. */
+  ingestObjects: number;
 }
 
 export interface BillLine {
@@ -58,10 +74,39 @@ export interface BillLine {
   overageUsd: number;
 }
 
+export interface StorageLine {
+  item: StorageItem;
+  storedGb: number;
+  includedGb: number;
+  overageUsd: number;
+}
+
 export interface Bill {
   lines: BillLine[];
+  storage: StorageLine[];
+  /** D1 databases the stored bytes need (10 GB each); extra ones cost nothing but must exist. */
+  d1Databases: number;
+  /** DO SQLite bytes of the fullest ingest object, against the 10 GB per-object cap. */
+  bytesPerObject: number;
   baseUsd: number;
   totalUsd: number;
+}
+
+/** D1 databases needed to hold `bytes` under the 10 GB per-database cap (at least one). */
+export function d1Databases(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / PRICES.limits.d1DatabaseBytes));
+}
+
+/** The storage line of `bytes` held all month in `item`. */
+export function storageLine(item: StorageItem, bytes: number): StorageLine {
+  const p = PRICES.storage[item];
+  const storedGb = bytes / GB;
+  return {
+    item,
+    storedGb,
+    includedGb: p.includedGb,
+    overageUsd: Math.max(0, storedGb - p.includedGb) * p.usdPerGbMonth,
+  };
 }
 
 /** The monthly bill of `u` on Workers Paid. */
@@ -84,24 +129,113 @@ export function bill(u: MonthlyUsage): Bill {
       overageUsd: (over / 1e6) * PRICES.overagePerM[item],
     };
   });
-  const totalUsd = PRICES.baseUsd + lines.reduce((s, l) => s + l.overageUsd, 0);
-  return { lines, baseUsd: PRICES.baseUsd, totalUsd };
+  const storage = [storageLine("doSqlite", u.doSqliteBytes), storageLine("d1", u.d1Bytes)];
+  const overage = [...lines, ...storage].reduce((s, l) => s + l.overageUsd, 0);
+  return {
+    lines,
+    storage,
+    d1Databases: d1Databases(u.d1Bytes),
+    bytesPerObject: u.doSqliteBytes / Math.max(1, u.ingestObjects),
+    baseUsd: PRICES.baseUsd,
+    totalUsd: PRICES.baseUsd + overage,
+  };
+}
+
+/** How long each stored tier is kept (the hub's defaults: worker/src/fleet/series.ts RETENTION). */
+export interface Retention {
+  rawHours: number;
+  m1Hours: number;
+  h1Days: number;
 }
 
 /**
- * Operation rates measured through the real hub. What drives each one:
- * the DO's own periodic work (alarms) per fleet-second; packed row writes
- * and reads per host-second (flush and rollup cadences are timers, not
- * sample counts); stream rotation per stream; viewers per connection.
+ * The hub's defaults the bill assumes: retention (worker/src/fleet/series.ts
+ * RETENTION), one raw segment per host per RAW_FLUSH_AGE_MS (300 s,
+ * worker/src/fleet/raw-window.ts), one shard update per BROADCAST_INTERVAL_MS
+ * (1 s, worker/src/fleet/broadcaster.ts). Copied because bench/ neither
+ * type-checks with the Workers types those modules need nor runs them
+ * (Node strips types only); tests/unit/bench-cost.test.ts fails when they drift.
+ */
+export const HUB_DEFAULTS = {
+  retention: { rawHours: 24, m1Hours: 30 * 24, h1Days: 2 * 365 } satisfies Retention,
+  segmentsPerHostHour: 3600 / 300,
+  shardUpdatesPerS: 1,
+} as const;
+
+/** Bytes on disk per host and tier, measured by `bench/storage` (pages, b-tree overhead included). */
+export interface StoredPerHost {
+  /** DO SQLite bytes of one host-day of raw samples. */
+  rawBytesPerHostDay: number;
+  /** D1 bytes of one host's 1 m rollup row, which holds an hour. */
+  d1BytesPerHostHour1m: number;
+  /** D1 bytes of one host's 1 h rollup row, which holds a day. */
+  d1BytesPerHostDay1h: number;
+}
+
+/** Bytes one host keeps at full retention: the raw window in DO SQLite, both rollup tiers in D1. */
+export function bytesPerHost(b: StoredPerHost, r: Retention): { doSqlite: number; d1: number } {
+  return {
+    doSqlite: (b.rawBytesPerHostDay * r.rawHours) / 24,
+    d1: b.d1BytesPerHostHour1m * r.m1Hours + b.d1BytesPerHostDay1h * r.h1Days,
+  };
+}
+
+/** Rows one host costs per hour of its life. */
+export interface RowsPerHostHour {
+  doRowsWritten: number;
+  doRowsRead: number;
+  d1RowsWritten: number;
+  d1RowsRead: number;
+}
+
+/** The hub's hourly work per host, at steady state (every tier full). */
+export interface HourlyWork {
+  retention: Retention;
+  /** Raw segment rows a host writes an hour (one per raw flush). */
+  segmentsPerHostHour: number;
+  /** Whether the day's 1 h row is read before each hourly upsert (read-modify-write). */
+  readModifyWrite1h: boolean;
+}
+
+/**
+ * Rows per host-hour that a window shorter than an hour (or a day) cannot
+ * see: closing the hour into D1, and pruning each tier once it is full.
+ * Both prunes run hourly and filter on time, which no key leads with, so
+ * each scans its whole table (every host's rows, every hour).
+ */
+export function steadyRowsPerHostHour(w: HourlyWork): RowsPerHostHour {
+  const { retention: r, segmentsPerHostHour: seg } = w;
+  return {
+    // The hour's 1 m row and the day's 1 h row, upserted; the prune deletes
+    // the 1 m row that leaves retention every hour and the 1 h row every day.
+    d1RowsWritten: 2 + 1 + 1 / 24,
+    d1RowsRead: (w.readModifyWrite1h ? 1 : 0) + r.m1Hours + r.h1Days,
+    // rollup_pending: the hour marked, then cleared; the prune deletes the
+    // segments that leave the raw window as fast as new ones arrive.
+    doRowsWritten: 2 + seg,
+    // The hour's segments, read to roll it up; the prune's scan of the window.
+    doRowsRead: seg + seg * r.rawHours,
+  };
+}
+
+/**
+ * What drives each operation, measured through the real hub (`perHostS`,
+ * `perStream`, `fleetDoRequestsPerS`) or by `bench/storage` (`stored`), and
+ * modelled where a short window cannot see it (`perHostHour`): the DO's
+ * own periodic work (alarms) per object-second; packed row writes and reads
+ * per host-second (flush cadences are timers, not sample counts); stream
+ * rotation per stream; viewers per connection.
  */
 export interface MeasuredRates {
-  /** DO requests per second of the fleet's life that no client made (alarms). */
+  /** DO requests per second of an object's life that no client made (alarms). */
   fleetDoRequestsPerS: number;
-  perHostS: { doRowsWritten: number; doRowsRead: number; d1RowsWritten: number; d1RowsRead: number };
+  perHostS: { doRowsWritten: number; doRowsRead: number };
+  perHostHour: RowsPerHostHour;
   /** Operations of one stream's end-of-stream commit, per stream. */
   perStream: { doRowsWritten: number; doRowsRead: number };
-  /** Worker requests (and DO requests) per stream opened, including the agent's Hello share. */
+  /** Worker requests (and DO requests) per stream opened. */
   workerRequestsPerStream: number;
+  stored: StoredPerHost;
 }
 
 /** How the fleet runs for a month. */
@@ -117,27 +251,64 @@ export interface Scenario {
   connectionsPerViewer: number;
   /** Incoming messages per viewer per month (keep-alive pings, resyncs). */
   messagesInPerViewer: number;
-  /** Fleet DOs kept active all month (streams never let one hibernate). */
-  activeDos: number;
-  /** Cron runs a month: each is a Worker invocation and one DO request per fleet (alert evaluation). */
+  /** Cron runs a month: each is a Worker invocation and one DO request to the fleet's object (alerts). */
   cronRuns: number;
+  retention: Retention;
+  /** Ingest shards (FLEET_SHARDS); absent or 1 keeps every host in the fleet's object. */
+  shards?: number;
+  /** Most updates a second one shard sends the fleet's object (coalesced host views). */
+  shardUpdatesPerS: number;
 }
 
-/** A month of operations for `s`, scaled from `r`. */
+/**
+ * Objects active all month: the fleet's object, and each ingest shard when
+ * there are several. Streams (and shard updates) never let one hibernate.
+ */
+export function activeObjects(s: Scenario): number {
+  const shards = s.shards ?? 1;
+  return shards > 1 ? shards + 1 : 1;
+}
+
+/** A month of operations and steady-state bytes for `s`, scaled from `r`. */
 export function monthlyUsage(r: MeasuredRates, s: Scenario): MonthlyUsage {
+  const shards = s.shards ?? 1;
+  const sharded = shards > 1;
+  const objects = activeObjects(s);
   const streams = s.hosts * (MONTH_S / s.streamRotateS);
   const hostS = s.hosts * MONTH_S;
-  const clientRequests = streams * r.workerRequestsPerStream + s.hosts * s.hellosPerHost;
+  const hostHours = hostS / 3600;
+  const hellos = s.hosts * s.hellosPerHost;
+  const clientRequests = streams * r.workerRequestsPerStream + hellos;
   const viewerRequests = s.viewers * s.connectionsPerViewer;
+  // A shard forwards changed host views at most `shardUpdatesPerS`, and only as often as its hosts change.
+  const shardUpdates = sharded
+    ? shards * Math.min(s.shardUpdatesPerS, s.hosts / shards / s.intervalS) * MONTH_S
+    : 0;
+  // A sharded fleet's Hello reaches the fleet's object, which registers the host in its shard (one RPC).
+  const registrations = sharded ? hellos : 0;
+  const stored = bytesPerHost(r.stored, s.retention);
   return {
     workerRequests: clientRequests + viewerRequests + s.cronRuns,
     // Each Worker request of a stream, a Hello or a socket is one DO request too.
-    doRequests: clientRequests + viewerRequests + s.cronRuns * s.activeDos + r.fleetDoRequestsPerS * MONTH_S,
+    doRequests:
+      clientRequests +
+      viewerRequests +
+      s.cronRuns +
+      r.fleetDoRequestsPerS * MONTH_S * objects +
+      shardUpdates +
+      registrations,
     wsMessagesIn: s.viewers * s.messagesInPerViewer,
-    doActiveSeconds: s.activeDos * MONTH_S,
-    d1RowsWritten: r.perHostS.d1RowsWritten * hostS,
-    doRowsWritten: r.perHostS.doRowsWritten * hostS + r.perStream.doRowsWritten * streams,
-    d1RowsRead: r.perHostS.d1RowsRead * hostS,
-    doRowsRead: r.perHostS.doRowsRead * hostS + r.perStream.doRowsRead * streams,
+    doActiveSeconds: objects * MONTH_S,
+    d1RowsWritten: r.perHostHour.d1RowsWritten * hostHours,
+    doRowsWritten:
+      r.perHostS.doRowsWritten * hostS +
+      r.perHostHour.doRowsWritten * hostHours +
+      r.perStream.doRowsWritten * streams,
+    d1RowsRead: r.perHostHour.d1RowsRead * hostHours,
+    doRowsRead:
+      r.perHostS.doRowsRead * hostS + r.perHostHour.doRowsRead * hostHours + r.perStream.doRowsRead * streams,
+    doSqliteBytes: s.hosts * stored.doSqlite,
+    d1Bytes: s.hosts * stored.d1,
+    ingestObjects: shards,
   };
 }
