@@ -1,7 +1,14 @@
 import { createScheduledController, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { HOUR_MS } from "../../worker/src/fleet/rollup";
+import {
+  DAY_MS,
+  decodeRollupRow,
+  encodeRollupRow,
+  HOUR_MS,
+  packPoints,
+  type RollupPoint,
+} from "../../worker/src/fleet/rollup";
 import worker from "../../worker/src/index";
 import type { HostView, SeriesResult } from "../../worker/src/metrics/types";
 import { PRUNE_MINUTE } from "../../worker/src/scheduled";
@@ -19,6 +26,18 @@ async function series(fleet: { id: string; viewer: string }, hostId: string, que
   });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as SeriesResult;
+}
+
+/** A stored rollup row as D1 holds it: the type of `data`, the legacy text, and the binary row's points. */
+async function storedRow(table: "rollups_1m" | "rollups_1h", hostId: string, start: number) {
+  const row = await env.DB.prepare(
+    `SELECT typeof(data) AS type, points, data FROM ${table} WHERE host_id = ? AND start = ?`,
+  )
+    .bind(hostId, start)
+    .first<{ type: string; points: string; data: ArrayBuffer | number[] | null }>();
+  if (!row) throw new Error(`no ${table} row (${hostId}, ${start})`);
+  const bytes = row.data === null ? null : new Uint8Array(row.data);
+  return { type: row.type, points: row.points, decoded: bytes && decodeRollupRow(bytes) };
 }
 
 /** An hour that closed at least three hours ago, and a time inside it. */
@@ -64,6 +83,51 @@ describe("history tiers", () => {
     expect(r.points).toEqual([{ t: h.at(5), min: 10, avg: 40, max: 90, last: 20 }]);
   });
 
+  it("stores closed hours as binary rows: min/max/last exact, the average at the series' precision", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour();
+    const day = Math.floor(h.start / DAY_MS) * DAY_MS;
+    await client.push({
+      samples: [
+        sample(1, h.at(5, 0), cpu(10.01)),
+        sample(2, h.at(5, 20), cpu(10.02)),
+        sample(3, h.at(5, 40), cpu(10.02)),
+        sample(4, h.at(6, 0), cpu(33.33)),
+      ],
+    });
+    await runDurableObjectAlarm(stub(fleet.id));
+
+    for (const [table, start] of [
+      ["rollups_1m", h.start],
+      ["rollups_1h", day],
+    ] as const) {
+      const row = await storedRow(table, hostId, start);
+      expect([row.type, row.points], table).toEqual(["blob", ""]);
+      expect(row.decoded?.length, table).toBeGreaterThan(0);
+    }
+    const r = await series(
+      fleet,
+      hostId,
+      `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
+    );
+    const [first, second] = r.points;
+    expect({ ...first, avg: 0 }).toEqual({ t: h.at(5), min: 10.01, avg: 0, max: 10.02, last: 10.02 });
+    // (10.01 + 10.02 + 10.02) / 3 = 10.01666...: kept at the agent's 2 decimals.
+    expect(first?.avg).toBe(10.02);
+    expect(Math.abs((first?.avg ?? 0) - 30.05 / 3)).toBeLessThanOrEqual(0.005);
+    expect(second).toEqual({ t: h.at(6), min: 33.33, avg: 33.33, max: 33.33, last: 33.33 });
+
+    const long = await series(fleet, hostId, `metric=cpu&from=${day - 9 * DAY_MS}&to=${day + DAY_MS}`);
+    expect(long.tier).toBe("1h");
+    const [hour] = long.points;
+    expect({ ...hour, avg: 0 }).toEqual({ t: h.start, min: 10.01, avg: 0, max: 33.33, last: 33.33 });
+    // 15.845: half a unit of the last digit, either way.
+    expect(Math.abs((hour?.avg ?? 0) - (10.01 + 10.02 + 10.02 + 33.33) / 4)).toBeLessThanOrEqual(
+      0.005 + 1e-9,
+    );
+  });
+
   it("corrects a closed hour when late samples arrive", async () => {
     const fleet = await createFleet();
     const { client, hostId } = await registerHost(fleet.agent);
@@ -87,6 +151,9 @@ describe("history tiers", () => {
     );
     expect(long.tier).toBe("1h");
     expect(long.points).toEqual([{ t: h.start, min: 40, avg: 70, max: 100, last: 100 }]);
+    const row = await storedRow("rollups_1m", hostId, h.start);
+    expect(row.type).toBe("blob");
+    expect(row.decoded?.map((p) => [p.t, p.n, p.v.cpu])).toEqual([[h.at(30), 2, [40, 70, 100, 100]]]);
   });
 
   it("joins stored hours and the open hour across the tier boundary", async () => {
@@ -158,7 +225,7 @@ describe("history tiers", () => {
     expect(cut.points.map((p) => p.t)).toEqual([h.at(2)]);
   });
 
-  it("reads rows stored in the earlier point-per-object form, and rewrites them when late samples land", async () => {
+  it("reads rows stored in the earlier point-per-object form, and rewrites them binary when late samples land", async () => {
     const fleet = await createFleet();
     const { client, hostId } = await registerHost(fleet.agent);
     const h = pastHour();
@@ -189,11 +256,10 @@ describe("history tiers", () => {
     // A late sample for the hour rewrites the day's 1h row in the columnar form, keeping the other hour.
     await client.push({ samples: [sample(1, h.at(30), cpu(50))] });
     await runDurableObjectAlarm(stub(fleet.id));
-    const row = await env.DB.prepare("SELECT points FROM rollups_1h WHERE host_id = ? AND start = ?")
-      .bind(hostId, day)
-      .first<{ points: string }>();
+    const row = await storedRow("rollups_1h", hostId, day);
     const hours = [other, h.start].sort((a, b) => a - b);
-    expect(JSON.parse(row?.points ?? "").t).toEqual(hours);
+    expect([row.type, row.points]).toEqual(["blob", ""]);
+    expect(row.decoded?.map((p) => p.t)).toEqual(hours);
     const long = await series(
       fleet,
       hostId,
@@ -201,6 +267,58 @@ describe("history tiers", () => {
     );
     expect(long.tier).toBe("1h");
     expect(long.points.map((p) => [p.t, p.avg])).toEqual(hours.map((t) => [t, t === other ? 5 : 50]));
+  });
+
+  it("reads rows of the packed JSON form older versions wrote, and rewrites them binary once touched", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const h = pastHour();
+    const day = Math.floor(h.start / DAY_MS) * DAY_MS;
+    const other = h.start === day ? day + HOUR_MS : day;
+    const quoted = 'disk:/mnt/"q"';
+    // Exactly what the previous version wrote: packPoints JSON in `points`, no `data`.
+    const minutes: RollupPoint[] = [
+      { t: h.at(7), n: 12, v: { cpu: [10, 15.123456789, 20, 20], [quoted]: [1, 1, 1, 1] } },
+      { t: h.at(8), n: 12, v: { cpu: [30, 35, 40, 31.5], load1: [2, 2, 2, 2] } },
+    ];
+    const hours: RollupPoint[] = [{ t: other, n: 720, v: { cpu: [5, 6.5, 9, 7], load1: [1, 1, 1, 1] } }];
+    const insert = (table: string, start: number, points: RollupPoint[]) =>
+      env.DB.prepare(`INSERT INTO ${table} (fleet_id, host_id, start, points) VALUES (?, ?, ?, ?)`).bind(
+        fleet.id,
+        hostId,
+        start,
+        packPoints(points),
+      );
+    await env.DB.batch([insert("rollups_1m", h.start, minutes), insert("rollups_1h", day, hours)]);
+    expect((await storedRow("rollups_1m", hostId, h.start)).type).toBe("null");
+
+    const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
+    expect((await series(fleet, hostId, `metric=cpu&${range}`)).points).toEqual([
+      { t: h.at(7), min: 10, avg: 15.123456789, max: 20, last: 20 },
+      { t: h.at(8), min: 30, avg: 35, max: 40, last: 31.5 },
+    ]);
+    const q = await series(fleet, hostId, `metric=${encodeURIComponent(quoted)}&${range}`);
+    expect(q.points).toEqual([{ t: h.at(7), min: 1, avg: 1, max: 1, last: 1 }]);
+    const dayRange = `from=${day - 9 * DAY_MS}&to=${day + DAY_MS}`;
+    expect((await series(fleet, hostId, `metric=load1&${dayRange}`)).points).toEqual([
+      { t: other, min: 1, avg: 1, max: 1, last: 1 },
+    ]);
+
+    // A late sample for the hour: its 1m row is rebuilt from the raw window,
+    // the day's 1h row read, the hour put in, and both written binary.
+    await client.push({ samples: [sample(1, h.at(30), cpu(50))] });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const minuteRow = await storedRow("rollups_1m", hostId, h.start);
+    expect([minuteRow.type, minuteRow.points]).toEqual(["blob", ""]);
+    expect(minuteRow.decoded?.map((p) => [p.t, p.v.cpu])).toEqual([[h.at(30), [50, 50, 50, 50]]]);
+    const dayRow = await storedRow("rollups_1h", hostId, day);
+    expect([dayRow.type, dayRow.points]).toEqual(["blob", ""]);
+    const kept = dayRow.decoded?.find((p) => p.t === other);
+    expect(kept).toEqual({ t: other, n: 720, v: { cpu: [5, 6.5, 9, 7], load1: [1, 1, 1, 1] } });
+    const long = await series(fleet, hostId, `metric=cpu&${dayRange}`);
+    expect(long.points.map((p) => [p.t, p.avg])).toEqual(
+      [other, h.start].sort((a, b) => a - b).map((t) => [t, t === other ? 6.5 : 50]),
+    );
   });
 
   it("rejects unknown metrics and inverted ranges with 400", async () => {
@@ -228,17 +346,39 @@ describe("history tiers", () => {
     const now = new Date();
     now.setUTCMinutes(PRUNE_MINUTE, 0, 0);
     const t = now.getTime();
-    const insert = env.DB.prepare(
-      "INSERT INTO rollups_1m (fleet_id, host_id, start, points) VALUES (?, 'h', ?, '[]')",
-    );
+    // Legacy text rows and binary rows alike.
+    const legacy = (table: string, host: string, start: number) =>
+      env.DB.prepare(`INSERT INTO ${table} (fleet_id, host_id, start, points) VALUES (?, ?, ?, '[]')`).bind(
+        fleet.id,
+        host,
+        start,
+      );
+    const binary = (table: string, host: string, start: number) =>
+      env.DB.prepare(
+        `INSERT INTO ${table} (fleet_id, host_id, start, points, data) VALUES (?, ?, ?, '', ?)`,
+      ).bind(fleet.id, host, start, encodeRollupRow([{ t: start, n: 1, v: { cpu: [1, 1, 1, 1] } }]));
+    const day = (n: number) => Math.floor((t - n * DAY_MS) / DAY_MS) * DAY_MS;
     await env.DB.batch([
-      insert.bind(fleet.id, t - 31 * 86_400_000),
-      insert.bind(fleet.id, t - 29 * 86_400_000),
+      legacy("rollups_1m", "h", t - 31 * DAY_MS),
+      legacy("rollups_1m", "h", t - 29 * DAY_MS),
+      binary("rollups_1m", "b", t - 31 * DAY_MS),
+      binary("rollups_1m", "b", t - 29 * DAY_MS),
+      binary("rollups_1h", "b", day(2 * 365 + 2)),
+      binary("rollups_1h", "b", day(2 * 365 - 2)),
     ]);
     const ctrl = createScheduledController({ scheduledTime: t, cron: "* * * * *" });
     await worker.scheduled(ctrl, env);
-    const left = await env.DB.prepare("SELECT start FROM rollups_1m WHERE fleet_id = ?").bind(fleet.id).all();
-    expect(left.results.map((r) => r.start)).toEqual([t - 29 * 86_400_000]);
+    const left = await env.DB.prepare(
+      "SELECT host_id || ' ' || typeof(data) AS k, start FROM rollups_1m WHERE fleet_id = ? ORDER BY k",
+    )
+      .bind(fleet.id)
+      .all();
+    expect(left.results).toEqual([
+      { k: "b blob", start: t - 29 * DAY_MS },
+      { k: "h null", start: t - 29 * DAY_MS },
+    ]);
+    const days = await env.DB.prepare("SELECT start FROM rollups_1h WHERE fleet_id = ?").bind(fleet.id).all();
+    expect(days.results.map((r) => r.start)).toEqual([day(2 * 365 - 2)]);
   });
 });
 

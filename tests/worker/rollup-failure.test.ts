@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { FleetDO } from "../../worker/src/fleet/fleet-do";
 import type { FleetParts } from "../../worker/src/fleet/fleet-parts";
 import { FLUSH_RETRY_MIN_MS } from "../../worker/src/fleet/flush-health";
-import { HOUR_MS, MINUTE_MS } from "../../worker/src/fleet/rollup";
+import { decodeRollupRow, HOUR_MS, MINUTE_MS } from "../../worker/src/fleet/rollup";
 import { call, createFleet, registerHost, sample } from "./fixtures";
 
 const stub = (fleet: string) => env.FLEET.get(env.FLEET.idFromName(fleet));
@@ -87,11 +87,11 @@ describe("rollup writes D1 refuses", () => {
     const healthy = await health(fleet);
     expect(healthy.ok).toBe(true);
     expect(healthy.objects[0]?.rollups).toMatchObject({ failures: 0, pendingHours: 0, retryAt: null });
-    const row = await env.DB.prepare("SELECT points FROM rollups_1m WHERE host_id = ? AND start = ?")
+    const row = await env.DB.prepare("SELECT data FROM rollups_1m WHERE host_id = ? AND start = ?")
       .bind(hostId, start)
-      .first<{ points: string }>();
-    const packed = JSON.parse(row?.points ?? "{}") as { t: number[]; n: number[] };
-    expect(packed.t).toEqual(Array.from({ length: 60 }, (_, m) => start + m * MINUTE_MS));
-    expect(packed.n.reduce((a, b) => a + b, 0)).toBe(720);
+      .first<{ data: ArrayBuffer }>();
+    const points = decodeRollupRow(new Uint8Array(row?.data ?? new ArrayBuffer(0)));
+    expect(points.map((p) => p.t)).toEqual(Array.from({ length: 60 }, (_, m) => start + m * MINUTE_MS));
+    expect(points.reduce((a, p) => a + p.n, 0)).toBe(720);
   });
 });

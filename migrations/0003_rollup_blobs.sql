@@ -1,0 +1,2 @@
+ALTER TABLE `rollups_1h` ADD `data` blob;--> statement-breakpoint
+ALTER TABLE `rollups_1m` ADD `data` blob;
