@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -44,6 +44,8 @@ const BENCHES: Bench[] = [
     skip: () => (QUICK && !only?.includes("ingest-sharded") ? "full run only (--quick)" : undefined),
   },
   { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "3"] },
+  // Bytes on disk per stored value and hosts per database: realistic hosts, 23 h through a real hub.
+  { id: "storage", file: "bench/storage.ts", quickArgs: ["--quick"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
   // Live path to a person: a real agent's first frame, a revoked socket's close, hosts in Chromium.
   { id: "dashboard", file: "bench/dashboard.ts", quickArgs: ["--quick"] },

@@ -1,0 +1,273 @@
+// Bytes on disk per stored value, per tier, for realistic hosts pushed through a real hub (wrangler dev).
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Sample } from "@fleetwatch/proto/sample_pb";
+import { connectClient } from "../tests/e2e/clients.ts";
+import { startHub } from "../tests/e2e/hub.ts";
+import { decodeTable } from "../worker/src/codec/columns.ts";
+import { encodeSegment, SEQ_COLUMN } from "../worker/src/fleet/segment-codec.ts";
+import { validateSample } from "../worker/src/fleet/validate-sample.ts";
+import { flattenMetrics } from "../worker/src/metrics/catalog.ts";
+import { fleetCorpus, hostSamples } from "./lib/corpus.ts";
+import { recordedSamples } from "./lib/recorded-samples.ts";
+import { emit, log, numberArg, QUICK, type Row, round } from "./lib/result.ts";
+
+const HOSTS = numberArg("hosts", QUICK ? 2 : 5);
+/** The hub refuses samples older than 23 h: the whole raw window but its last hour. */
+const HOURS = Math.min(23, numberArg("hours", QUICK ? 3 : 23));
+const INTERVAL_S = 5;
+const FLEET = "storage";
+const HOUR_MS = 3_600_000;
+const GB10 = 10 * 1e9;
+/** Default retention of the rollup tiers (worker/src/fleet/series.ts RETENTION). */
+const RETAIN_1M_H = 30 * 24;
+const RETAIN_1H_DAYS = 730;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SQLite files under a folder (the database, its WAL and shared memory). */
+function sqliteFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.sqlite(-wal|-shm)?$/.test(name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The largest database file of a folder: the fleet object's, or the D1 database. */
+function mainDatabase(dir: string): string {
+  const dbs = sqliteFiles(dir).filter((f) => f.endsWith(".sqlite"));
+  const [largest] = dbs.sort((a, b) => statSync(b).size - statSync(a).size);
+  if (!largest) throw new Error(`no SQLite database under ${dir}`);
+  return largest;
+}
+
+/** On-disk bytes per table (pages, including b-tree overhead), from SQLite's dbstat. */
+function tableBytes(file: string): Map<string, number> {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").all() as {
+      name: string;
+      bytes: number;
+    }[];
+    return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Values stored in a table's blobs: every non-null number but times and seqs (legacy text rows count 0). */
+function storedValues(
+  file: string,
+  table: string,
+  column: string,
+): { values: number; payload: number; rows: number } {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    let values = 0;
+    let payload = 0;
+    let rows = 0;
+    for (const r of db.prepare(`SELECT ${column} AS b FROM ${table}`).iterate() as Iterable<{ b: unknown }>) {
+      rows++;
+      if (!(r.b instanceof Uint8Array)) continue;
+      payload += r.b.length;
+      for (const [key, col] of decodeTable(r.b).cols) {
+        if (key === SEQ_COLUMN) continue;
+        for (const v of col) if (v !== null) values++;
+      }
+    }
+    return { values, payload, rows };
+  } finally {
+    db.close();
+  }
+}
+
+/** Samples as the hub stores them: validated, flattened, in segments of 60 (5 min at 5 s). */
+function segments(samples: readonly Sample[]): { keys: string[]; rows: (number | null)[][] }[] {
+  const out: { keys: string[]; rows: (number | null)[][] }[] = [];
+  for (let i = 0; i < samples.length; i += 60) {
+    const keys: string[] = [];
+    const index = new Map<string, number>();
+    const rows = samples.slice(i, i + 60).map((s) => {
+      const v = validateSample(s, Number(s.timeMs) + 1000);
+      const row: (number | null)[] = [v.seq, v.timeMs];
+      const flat = flattenMetrics(v.metrics);
+      for (const k in flat) {
+        let j = index.get(k);
+        if (j === undefined) {
+          j = keys.length;
+          keys.push(k);
+          index.set(k, j);
+        }
+        while (row.length < j + 2) row.push(null);
+        row[j + 2] = flat[k] as number;
+      }
+      return row;
+    });
+    out.push({ keys, rows });
+  }
+  return out;
+}
+
+/** Encoded bytes per value of samples in segments, and JSON text for comparison, with encode/decode time. */
+function inProcess(samples: readonly Sample[]) {
+  const segs = segments(samples);
+  let values = 0;
+  let json = 0;
+  for (const s of segs) {
+    for (const r of s.rows)
+      for (let j = 2; j < r.length; j++) if (r[j] !== null && r[j] !== undefined) values++;
+    json += JSON.stringify({ k: s.keys, p: s.rows }).length;
+  }
+  const t0 = performance.now();
+  const blobs = segs.map((s) => encodeSegment(s.keys, s.rows));
+  const t1 = performance.now();
+  for (const b of blobs) decodeTable(b);
+  const t2 = performance.now();
+  const bytes = blobs.reduce((n, b) => n + b.length, 0);
+  const hours = (samples.length * INTERVAL_S) / 3600;
+  return {
+    values,
+    bytesPerValue: bytes / values,
+    jsonPerValue: json / values,
+    encodeMsPerHostHour: (t1 - t0) / hours,
+    decodeMsPerHostHour: (t2 - t1) / hours,
+  };
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+const hub = await startHub();
+try {
+  const tokens = await hub.fleet(FLEET);
+  const doDir = join(hub.state, "v3", "do");
+  const d1Dir = join(hub.state, "v3", "d1");
+  const hosts = fleetCorpus(HOSTS, 7);
+  const now = Date.now();
+  const start = now - HOURS * HOUR_MS + 60_000;
+  const count = Math.floor((now - start) / (INTERVAL_S * 1000));
+  log(`storage: pushing ${HOURS} h at ${INTERVAL_S} s for ${HOSTS} hosts (${count * HOSTS} samples)`);
+  const sampled: Sample[] = [];
+  for (const h of hosts) {
+    const hello = await connectClient(hub.url, tokens.agent).hello(h.hostInfo());
+    const client = connectClient(hub.url, tokens.agent, hello.hostId);
+    const samples = hostSamples(h, count, start);
+    if (sampled.length === 0) sampled.push(...samples);
+    // One Push per 5 minutes of samples: the rows a live host's segments make (one per host per 5 min).
+    for (let i = 0; i < samples.length; i += 60) await client.push({ samples: samples.slice(i, i + 60) });
+  }
+  // Closed hours go to D1 on the object's alarm; wait until only the open hour (or two) remain.
+  const headers = { Authorization: `Bearer ${tokens.viewer}` };
+  for (let i = 0; i < 180; i++) {
+    const res = await fetch(`${hub.url}/api/fleets/${FLEET}/health`, { headers });
+    const health = (await res.json()) as { objects: { rollups: { pendingHours: number } }[] };
+    const pending = health.objects.reduce((n, o) => n + o.rollups.pendingHours, 0);
+    if (pending <= 2 * HOSTS) break;
+    await sleep(1000);
+  }
+  // Stopping the hub checkpoints the WAL into the database files.
+  await hub.stop();
+
+  const doFile = mainDatabase(doDir);
+  const d1File = mainDatabase(d1Dir);
+  const doTables = tableBytes(doFile);
+  const d1Tables = tableBytes(d1File);
+  const raw = storedValues(doFile, "raw_segments", "points");
+  const m1 = storedValues(d1File, "rollups_1m", "data");
+  const h1 = storedValues(d1File, "rollups_1h", "data");
+  const rawDisk = doTables.get("raw_segments") ?? 0;
+  const m1Disk = (d1Tables.get("rollups_1m") ?? 0) + (d1Tables.get("sqlite_autoindex_rollups_1m_1") ?? 0);
+  const h1Disk = (d1Tables.get("rollups_1h") ?? 0) + (d1Tables.get("sqlite_autoindex_rollups_1h_1") ?? 0);
+  const hostHours = HOSTS * HOURS;
+  const rawPerHostDay = (rawDisk / hostHours) * 24;
+  const m1PerHostHour = m1.rows > 0 ? m1Disk / m1.rows : Number.NaN;
+  // A 1 h row holds a host-day; this run fills only part of one: scale by the hours it holds.
+  const h1HoursStored = Math.max(1, HOURS - 2);
+  const h1PerHostDay = (h1Disk / HOSTS / h1HoursStored) * 24;
+  const d1PerHost = m1PerHostHour * RETAIN_1M_H + h1PerHostDay * RETAIN_1H_DAYS;
+
+  rows.push(
+    {
+      metric: "raw window on disk",
+      value: round(rawDisk / raw.values, 2),
+      unit: "B/value",
+      note: `${raw.values} values, ${raw.rows} rows`,
+    },
+    { metric: "raw window payload", value: round(raw.payload / raw.values, 2), unit: "B/value" },
+    { metric: "raw window per host-day", value: round(rawPerHostDay / 1e6, 2), unit: "MB" },
+    {
+      metric: "fleet object: hosts per 10 GB of raw window",
+      value: Math.floor(GB10 / rawPerHostDay),
+      unit: "hosts",
+    },
+    {
+      metric: "1 m rollups on disk",
+      value: round(m1Disk / Math.max(1, m1.values), 2),
+      unit: "B/value",
+      note: `${m1.values} values (n + min/avg/max/last), ${m1.rows} rows`,
+    },
+    { metric: "1 m rollups per host-hour", value: round(m1PerHostHour / 1e3, 1), unit: "KB" },
+    {
+      metric: "1 h rollups on disk",
+      value: round(h1Disk / Math.max(1, h1.values), 2),
+      unit: "B/value",
+      note: `${h1.values} values, ${h1.rows} rows`,
+    },
+    {
+      metric: "D1 per host at default retention (1 m 30 d + 1 h 2 y)",
+      value: round(d1PerHost / 1e6, 1),
+      unit: "MB",
+    },
+    {
+      metric: "one D1 (10 GB): hosts at default retention",
+      value: Math.floor(GB10 / d1PerHost),
+      unit: "hosts",
+    },
+  );
+
+  inProcess(sampled); // warms the JIT: the figures below are steady state
+  const corpus = inProcess(sampled);
+  rows.push(
+    {
+      metric: "corpus, encoded in process",
+      value: round(corpus.bytesPerValue, 2),
+      unit: "B/value",
+      note: `JSON text ${round(corpus.jsonPerValue, 1)} B/value`,
+    },
+    { metric: "encode CPU per host-hour", value: round(corpus.encodeMsPerHostHour, 2), unit: "ms" },
+    { metric: "decode CPU per host-hour", value: round(corpus.decodeMsPerHostHour, 2), unit: "ms" },
+  );
+  try {
+    const real = inProcess(recordedSamples());
+    rows.push({
+      metric: "real agent's samples, encoded in process",
+      value: round(real.bytesPerValue, 2),
+      unit: "B/value",
+      note: `JSON text ${round(real.jsonPerValue, 1)} B/value, ${real.values} values`,
+    });
+  } catch (e) {
+    notes.push(`No recorded agent samples (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  notes.push(
+    `${HOSTS} corpus hosts (bench/lib/corpus.ts, seed 7) x ${HOURS} h at ${INTERVAL_S} s pushed through wrangler dev; sizes read with SQLite's dbstat after the hub stopped (pages on disk, b-tree overhead included: what is billed).`,
+    "A value is one stored number: a series sample in the raw window, each of n/min/avg/max/last in a rollup. Times and seqs are overhead on top.",
+    "Hosts per 10 GB assume every host like these (~28-60 series). A host with many mounts, interfaces or containers stores proportionally more.",
+    "The 1 h tier is scaled from the hours this run stored to a full day per row; a full run's 23 h make that scale small.",
+  );
+} finally {
+  await hub.dispose();
+}
+
+emit({
+  id: "storage",
+  title: "Storage density: bytes per value on disk, per tier",
+  rows,
+  notes,
+  reproduce: "node --import ./bench/lib/resolve-ts.ts bench/storage.ts [--hosts 5] [--hours 23] [--quick]",
+});
