@@ -28,17 +28,15 @@ const VIEWERS = 10;
 const HOUR_MS = 3_600_000;
 
 /*
- * Bytes on disk per host, from `node --import ./bench/lib/resolve-ts.ts bench/storage.ts --quick --hours 3`
- * on 2026-12-05 (2 corpus hosts x 3 h at 5 s through wrangler dev; dbstat pages, b-tree overhead
- * included). It printed "raw window per host-day" 1.82 MB, "1 m rollups per host-hour" 13.7 KB,
- * "D1 per host at default retention" 117.5 MB and, encoded in process, 1.89 B/value (JSON 7.2).
- * The 1 h figure is what remains of the 117.5 MB after 720 h of 1 m rows, over 730 days:
- * (117.5 MB - 720 x 13.7 KB) / 730. A 3 h run stores one hour per 1 h row and scales it x24, so
- * whole 4 KB pages of two tiny rows dominate it: a full run (--hours 23) should give less.
+ * Bytes on disk per host, from a full `npm run bench -- --only storage` on 2026-12-05 (5 corpus
+ * hosts x 23 h at 5 s through wrangler dev; dbstat pages, b-tree overhead included). It printed
+ * "raw window per host-day" 1.58 MB, "1 m rollups per host-hour" 15.6 KB and "D1 per host at
+ * default retention" 21.5 MB. The 1 h figure is what remains of the 21.5 MB after 720 h of 1 m
+ * rows, over 730 days: (21.5 MB - 720 x 15.6 KB) / 730.
  */
-const STORAGE_RAW_MB_PER_HOST_DAY = 1.82;
-const STORAGE_D1_KB_PER_HOST_HOUR_1M = 13.7;
-const STORAGE_D1_MB_PER_HOST_RETAINED = 117.5;
+const STORAGE_RAW_MB_PER_HOST_DAY = 1.58;
+const STORAGE_D1_KB_PER_HOST_HOUR_1M = 15.6;
+const STORAGE_D1_MB_PER_HOST_RETAINED = 21.5;
 const STORAGE_D1_KB_PER_HOST_DAY_1H =
   (STORAGE_D1_MB_PER_HOST_RETAINED * 1e3 - 720 * STORAGE_D1_KB_PER_HOST_HOUR_1M) / 730;
 
@@ -224,7 +222,7 @@ async function attemptMeasure(
     `Storage at full retention: DO SQLite holds ${RETAIN.rawHours} h of raw window (${round(STORED.rawBytesPerHostDay / 1e6, 2)} MB per host-day); D1 holds ${RETAIN.m1Hours} h of 1 m rows (${round(STORED.d1BytesPerHostHour1m / 1e3, 1)} KB per host-hour) and ${RETAIN.h1Days} days of 1 h rows (${round(STORED.d1BytesPerHostDay1h / 1e3, 1)} KB per host-day): ${round(perHostD1() / 1e6, 1)} MB of D1 per host. Bytes from bench/storage (see STORAGE_* in bench/cost.ts; override with --raw-mb-per-host-day, --d1-kb-per-host-hour-1m, --d1-kb-per-host-day-1h). Included storage (5 GB each) is per account; a D1 database holds at most 10 GB, so bigger fleets need several (they cost nothing more but must exist, and the hub must spread hosts over them), and one object holds at most 10 GB.`,
     ...(DEFAULT_1H
       ? [
-          "The 1 h bytes come from a 3 h storage run (one hour per 1 h row, scaled x24 to a day, so whole SQLite pages of two small rows dominate it: 12.4 B/value against the 1 m tier's 1.7); at ~1.7-2 B/value a day's 1 h row would be nearer 20-25 KB. The D1 storage lines likely overstate until a full bench/storage run (--hours 23) replaces the figure (--d1-kb-per-host-day-1h).",
+          "The 1 h bytes are derived from a 23 h storage run, whose 1 h rows hold 23 of a day's 24 hours: the figure is close, slightly high for SQLite pages of part-filled rows.",
         ]
       : []),
     `Shards: FLEET_SHARDS spreads hosts over ingest shards (the raw window with them); the fleet's object keeps the dashboards and the shards' forwarded views. Every object stays active all month at 128 MB; each shard runs its own alarms (priced at the measured per-object rate), sends the fleet's object at most ${HUB_DEFAULTS.shardUpdatesPerS} update a second (a DO request), and each Hello costs one more DO request (the fleet's object registers the host in its shard). Hosts hash to shards unevenly (the ingest bench saw 30 % on the busiest of 4): the largest object is the even share.`,
