@@ -17,6 +17,8 @@ export interface AgentConfig {
   retryMaxS: number;
   /** Where to serve the latest sample for Prometheus; absent unless a port is given. */
   prometheus?: { host: string; port: number };
+  /** Also send virtual interfaces that never carried traffic (ifb, veth, idle docker0). */
+  allInterfaces: boolean;
 }
 
 /** What the command line asks for. */
@@ -51,6 +53,7 @@ const OPTIONS = {
   "spool-max-mb": { type: "string" },
   "prometheus-port": { type: "string" },
   "prometheus-host": { type: "string" },
+  "all-interfaces": { type: "boolean" },
   config: { type: "string" },
   once: { type: "boolean" },
   json: { type: "boolean" },
@@ -71,6 +74,7 @@ interface FileConfig {
   retryMaxS?: number;
   prometheusPort?: number;
   prometheusHost?: string;
+  allInterfaces?: boolean;
 }
 
 /**
@@ -119,9 +123,32 @@ export function loadConfig(
   if (/\s/.test(token))
     throw new ConfigError("the token contains whitespace: copy it again into FLEETWATCH_TOKEN");
 
-  const config: AgentConfig = { hub: url, token, intervalS, labels, http2, spoolDir, spoolMaxMb, retryMaxS };
+  const allInterfaces =
+    v["all-interfaces"] ??
+    parseFlag(env.FLEETWATCH_ALL_INTERFACES, "FLEETWATCH_ALL_INTERFACES") ??
+    file.allInterfaces ??
+    false;
+  const config: AgentConfig = {
+    hub: url,
+    token,
+    intervalS,
+    labels,
+    http2,
+    spoolDir,
+    spoolMaxMb,
+    retryMaxS,
+    allInterfaces,
+  };
   if (prometheusPort !== undefined) config.prometheus = { host: prometheusHost, port: prometheusPort };
   return { command, config };
+}
+
+/** A yes/no environment variable: 1/true/yes or 0/false/no; undefined when unset. */
+function parseFlag(raw: string | undefined, name: string): boolean | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${raw} is not a yes/no value: use 1 or 0`);
 }
 
 /** Throws unless the config can reach a hub (everything except `--once`, help and version). */
@@ -178,6 +205,7 @@ function readConfigFile(path: string): FileConfig {
     retryMaxS: "number",
     prometheusPort: "number",
     prometheusHost: "string",
+    allInterfaces: "boolean",
   };
   for (const [key, value] of Object.entries(raw)) {
     const want = types[key as keyof FileConfig];

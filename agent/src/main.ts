@@ -25,8 +25,10 @@ Options (flag > environment > config file > default):
   --spool-max-mb N     spool size limit (default 100); oldest samples dropped beyond
   --prometheus-port P  also serve the latest sample at http://HOST:P/metrics   FLEETWATCH_PROMETHEUS_PORT
   --prometheus-host H  address for --prometheus-port (default 127.0.0.1)       FLEETWATCH_PROMETHEUS_HOST
+  --all-interfaces     also send virtual interfaces that never carried traffic
+                       (ifb*, veth*, an idle docker0: left out by default)      FLEETWATCH_ALL_INTERFACES=1
   --config FILE        JSON file: {"hub","token","interval","labels":{},"http2","spoolDir","spoolMaxMb",
-                       "retryMaxS","prometheusPort","prometheusHost"}
+                       "retryMaxS","prometheusPort","prometheusHost","allInterfaces"}
   (environment only)   reconnect backoff cap in seconds (default 60)   FLEETWATCH_RETRY_MAX_S
   -h, --help           this help
   -v, --version        print the version

@@ -9,7 +9,7 @@ import { filesystemsCollector, parseMounts } from "../../agent/src/collect/files
 import { collectHostInfo, parseOsRelease } from "../../agent/src/collect/host-info";
 import { loadCollector } from "../../agent/src/collect/load";
 import { memoryCollector, memoryFromMeminfo, parseMeminfo } from "../../agent/src/collect/memory";
-import { networkCollector, parseNetDev } from "../../agent/src/collect/network";
+import { InterfaceFilter, isVirtual, networkCollector, parseNetDev } from "../../agent/src/collect/network";
 import { parsePidStat, processesCollector, summarizeProcesses } from "../../agent/src/collect/processes";
 import { readText } from "../../agent/src/collect/read";
 import { Sampler } from "../../agent/src/collect/sampler";
@@ -247,5 +247,35 @@ describe.runIf(linux)("collectors on this Linux host", () => {
     expect(second.filesystems).toHaveLength(0);
     expect(second.processes).toBeUndefined();
     expect(second.cpu).toBeDefined();
+  });
+});
+
+describe("network interfaces in a sample", () => {
+  const totals = (name: string, rxBytes: number, txBytes = 0) => ({ name, rxBytes, txBytes });
+
+  it("leaves out virtual interfaces until they carry traffic, then keeps them", () => {
+    const f = new InterfaceFilter();
+    // First look: NICs pass; ifb0, an idle veth and docker0 are held back.
+    expect(["eth0", "ifb0", "veth1a2b", "docker0"].filter((n) => f.keep(totals(n, 100)))).toEqual(["eth0"]);
+    // The veth starts carrying a container's traffic; ifb0 and docker0 stay idle.
+    expect(f.keep(totals("ifb0", 100))).toBe(false);
+    expect(f.keep(totals("veth1a2b", 5100))).toBe(true);
+    expect(f.keep(totals("docker0", 100))).toBe(false);
+    // Once shown, a quiet virtual interface keeps its series rather than flapping.
+    expect(f.keep(totals("veth1a2b", 5100))).toBe(true);
+  });
+
+  it("keeps every interface when asked to", () => {
+    const f = new InterfaceFilter(true);
+    expect(["ifb0", "ifb1", "veth9", "enp1s0"].every((n) => f.keep(totals(n, 0)))).toBe(true);
+  });
+
+  it("tells runtime-made interfaces from NICs by name", () => {
+    expect(
+      ["ifb0", "veth3f", "docker0", "br-1234", "virbr0", "cni0", "flannel.1", "cali12", "tun0"].every(
+        isVirtual,
+      ),
+    ).toBe(true);
+    expect(["eth0", "enp1s0", "ens5", "wlan0", "eno1", "bond0", "wg0"].some(isVirtual)).toBe(false);
   });
 });

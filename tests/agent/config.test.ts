@@ -18,6 +18,18 @@ describe("loadConfig", () => {
     });
   });
 
+  it("leaves idle virtual interfaces out unless --all-interfaces, the environment or the file ask", () => {
+    expect(load(["--hub", "http://x"]).config.allInterfaces).toBe(false);
+    expect(load(["--hub", "http://x", "--all-interfaces"]).config.allInterfaces).toBe(true);
+    expect(load(["--hub", "http://x"], { FLEETWATCH_ALL_INTERFACES: "1" }).config.allInterfaces).toBe(true);
+    const file = join(tempDir(), "agent.json");
+    writeFileSync(file, JSON.stringify({ allInterfaces: true }));
+    expect(load(["--config", file]).config.allInterfaces).toBe(true);
+    expect(() => load(["--hub", "http://x"], { FLEETWATCH_ALL_INTERFACES: "maybe" })).toThrow(
+      /FLEETWATCH_ALL_INTERFACES=maybe is not a yes\/no value/,
+    );
+  });
+
   it("picks HTTP/2 for https:// unless --http1", () => {
     expect(load(["--hub", "https://hub.example.com"]).config.http2).toBe(true);
     expect(load(["--hub", "https://hub.example.com", "--http1"]).config.http2).toBe(false);

@@ -19,6 +19,45 @@ export function isLoopback(name: string): boolean {
   return name === "lo" || name.startsWith("lo0") || name.toLowerCase().includes("loopback");
 }
 
+/**
+ * Interfaces the kernel or a container runtime makes: traffic queues
+ * (`ifb*`), container pairs and bridges, tunnels, overlays. Most sit idle
+ * and only crowd the charts.
+ */
+const VIRTUAL =
+  /^(ifb|veth|docker|br-|virbr|cni|flannel|cali|vxlan|tunl|tun|tap|dummy|kube-|lxc|vnet|gre|sit|ip6tnl|erspan|nlmon|bond-slave)/;
+
+/** Whether an interface is one a runtime made rather than a NIC. */
+export function isVirtual(name: string): boolean {
+  return VIRTUAL.test(name);
+}
+
+/**
+ * Which interfaces a sample carries. Every NIC; a virtual interface only
+ * once its counters have moved since the agent started (then for good, so
+ * its series never flaps); every interface with `all`.
+ */
+export class InterfaceFilter {
+  private readonly first = new Map<string, number>();
+  private readonly active = new Set<string>();
+
+  constructor(private readonly all = false) {}
+
+  keep(t: InterfaceTotals): boolean {
+    if (this.all || !isVirtual(t.name) || this.active.has(t.name)) return true;
+    const total = t.rxBytes + t.txBytes;
+    const first = this.first.get(t.name);
+    if (first === undefined) {
+      this.first.set(t.name, total);
+      return false;
+    }
+    if (total === first) return false;
+    this.active.add(t.name);
+    this.first.delete(t.name);
+    return true;
+  }
+}
+
 /** Parses /proc/net/dev, skipping loopback. */
 export function parseNetDev(text: string): InterfaceTotals[] {
   const out: InterfaceTotals[] = [];
@@ -51,11 +90,15 @@ async function readTotals(): Promise<InterfaceTotals[]> {
   }
 }
 
-/** Receive/transmit bytes per second for every non-loopback interface. */
-export function networkCollector(): Collector {
+/**
+ * Receive/transmit bytes per second for every non-loopback interface, but
+ * virtual ones that never carried traffic (unless `allInterfaces`).
+ */
+export function networkCollector(opts: { allInterfaces?: boolean } = {}): Collector {
   const rates = new RateTracker();
+  const filter = new InterfaceFilter(opts.allInterfaces ?? false);
   return async (atMs) => {
-    const totals = await readTotals();
+    const totals = (await readTotals()).filter((t) => filter.keep(t));
     const seen = new Set<string>();
     const net: MessageInitShape<typeof NetInterfaceSchema>[] = [];
     for (const t of totals) {

@@ -23,22 +23,26 @@ export type TakenSample = SamplePart & { timeMs: bigint };
  * partial samples group by group.
  */
 export class Sampler {
-  #fast: Collector[] = [
-    cpuCollector(),
-    loadCollector(),
-    memoryCollector(),
-    diskCollector(),
-    networkCollector(),
-    temperatureCollector(),
-    uptimeCollector(),
-  ];
+  #fast: Collector[];
   #slow: Collector[] = [filesystemsCollector(), processesCollector()];
   #slowEvery = 1;
   #tick = 0;
 
-  /** `slowEvery`: collect the slow groups every this many ticks (1 = every tick). */
-  constructor(slowEvery: number) {
+  /**
+   * `slowEvery`: collect the slow groups every this many ticks (1 = every
+   * tick). `allInterfaces`: also idle virtual interfaces (ifb, veth, ...).
+   */
+  constructor(slowEvery: number, opts: { allInterfaces?: boolean } = {}) {
     this.slowEvery = slowEvery;
+    this.#fast = [
+      cpuCollector(),
+      loadCollector(),
+      memoryCollector(),
+      diskCollector(),
+      networkCollector({ allInterfaces: opts.allInterfaces }),
+      temperatureCollector(),
+      uptimeCollector(),
+    ];
   }
 
   /** Collect the slow groups every this many ticks. */
