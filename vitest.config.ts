@@ -8,7 +8,14 @@ export default defineConfig({
     projects: [
       "web/vitest.config.ts",
       {
-        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" },
+        // Density tests build hours of realistic corpus data: seconds of CPU, more on a loaded CI machine.
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         test: {
