@@ -30,7 +30,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+            miniflare: {
+              // Two history databases beside DB (tests/worker/placement.test.ts), closed to
+              // new placements so the other tests find every fleet's rollups in DB.
+              d1Databases: { HISTORY_1: "history-1-test", HISTORY_2: "history-2-test" },
+              bindings: { TEST_MIGRATIONS: migrations, HISTORY_OPEN: "DB" },
+            },
           }),
         ],
         test: {

@@ -4,7 +4,9 @@ import { isAbsolute, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { runInherit, runWrangler, showCommand } from "./lib/deploy-run.ts";
 import {
+  bindingProblem,
   findD1Block,
+  findD1Blocks,
   missingBlockMessage,
   PLACEHOLDER_ID,
   parseCreatedId,
@@ -15,8 +17,9 @@ import {
 import { ROOT } from "./lib/wrangler.ts";
 
 const USAGE = `usage: npm run deploy [-- --env NAME] [--dry-run] [--skip-build] [--config PATH]
-Deploys fleetwatch to your Cloudflare account. Safe to run again: it creates the
-D1 database only when missing, applies only new migrations and redeploys.
+Deploys fleetwatch to your Cloudflare account. Safe to run again: it creates each
+D1 database (the primary DB and every HISTORY_<n>) only when missing, applies only
+new migrations to each and redeploys.
   --env NAME     deploy the [env.NAME] environment of wrangler.toml (its own Worker and D1)
   --dry-run      print every step, run none
   --skip-build   reuse the current agent/dist and web/dist
@@ -58,34 +61,42 @@ function main(): void {
   const scope = [...configArgs, ...(env ? ["--env", env] : [])];
 
   const toml = readFileSync(configPath, "utf8");
-  const block = findD1Block(toml, env);
-  if (!block) die(missingBlockMessage(env));
-  const dbName = block.databaseName;
+  if (!findD1Block(toml, env)) die(missingBlockMessage(env));
+  // The primary and every history database, each created, recorded and migrated alike.
+  const blocks = findD1Blocks(toml, env);
+  const names = blocks.map((b) => b.databaseName);
   const where = env ? `environment "${env}"` : "the default environment";
   console.log(
-    `fleetwatch deploy: ${where}, D1 database "${dbName}", config ${shownConfig}${dry ? " (dry run)" : ""}`,
+    `fleetwatch deploy: ${where}, D1 ${names.length === 1 ? "database" : "databases"} ${names.map((n) => `"${n}"`).join(", ")}, config ${shownConfig}${dry ? " (dry run)" : ""}`,
   );
+  for (const b of blocks) {
+    const problem = bindingProblem(b);
+    if (problem) console.warn(`warning: ${problem}`);
+  }
 
   const wranglerCalls = {
     whoami: ["whoami", ...configArgs],
     list: ["d1", "list", "--json", ...configArgs],
-    create: ["d1", "create", dbName, ...configArgs],
-    migrate: ["d1", "migrations", "apply", dbName, "--remote", ...scope],
+    create: (name: string) => ["d1", "create", name, ...configArgs],
+    migrate: (name: string) => ["d1", "migrations", "apply", name, "--remote", ...scope],
     deploy: ["deploy", ...scope],
   };
 
   if (dry) {
     const w = (args: string[]) => showCommand("wrangler", args);
     step(`check the Cloudflare login: ${w(wranglerCalls.whoami)}`);
-    step(`find the D1 database: ${w(wranglerCalls.list)}`);
-    step(`create it when missing: ${w(wranglerCalls.create)}`);
-    step(`write its database_id into ${shownConfig}${env ? ` [env.${env}]` : ""} (now ${block.databaseId})`);
+    step(`find the D1 databases: ${w(wranglerCalls.list)}`);
+    for (const b of blocks) {
+      step(`create ${b.binding} when missing: ${w(wranglerCalls.create(b.databaseName))}`);
+      step(`write its database_id into ${shownConfig}${env ? ` [env.${env}]` : ""} (now ${b.databaseId})`);
+    }
     step(
       values["skip-build"]
         ? "build: skipped (--skip-build)"
         : "build the agent and the dashboard: npm run build",
     );
-    step(`apply D1 migrations: ${w(wranglerCalls.migrate)}`);
+    for (const b of blocks)
+      step(`apply D1 migrations to ${b.binding}: ${w(wranglerCalls.migrate(b.databaseName))}`);
     step(`deploy the Worker: ${w(wranglerCalls.deploy)}`);
     console.log("\ndry run: nothing was run or changed.");
     return;
@@ -101,35 +112,47 @@ function main(): void {
   const account = /associated with the email (\S+)/.exec(who.stdout)?.[1];
   console.log(account ? `logged in as ${account.replace(/\.$/, "")}` : "logged in");
 
-  step(`looking for the D1 database "${dbName}"`);
-  const list = runWrangler(wranglerCalls.list);
-  if (list.status !== 0) die(`wrangler d1 list failed:\n${list.stdout}${list.stderr}`);
-  let id = parseD1List(list.stdout).find((d) => d.name === dbName)?.uuid;
-  if (id) {
-    console.log(`found ${dbName} (${id})`);
-  } else {
-    console.log(`not found: creating ${dbName}`);
-    const created = runWrangler(wranglerCalls.create);
-    if (created.status !== 0) die(`wrangler d1 create failed:\n${created.stdout}${created.stderr}`);
-    id = parseCreatedId(created.stdout);
-    if (!id) {
-      // The snippet's layout changes between wrangler versions: the list is the stable source.
-      const again = runWrangler(wranglerCalls.list);
-      id = parseD1List(again.stdout).find((d) => d.name === dbName)?.uuid;
+  step(`looking for the D1 ${names.length === 1 ? "database" : "databases"} ${names.join(", ")}`);
+  const listed = () => {
+    const list = runWrangler(wranglerCalls.list);
+    if (list.status !== 0) die(`wrangler d1 list failed:\n${list.stdout}${list.stderr}`);
+    return parseD1List(list.stdout);
+  };
+  let existing = listed();
+  let text = toml;
+  for (const b of blocks) {
+    const name = b.databaseName;
+    let id = existing.find((d) => d.name === name)?.uuid;
+    if (id) {
+      console.log(`found ${name} (${id})`);
+    } else {
+      console.log(`not found: creating ${name}`);
+      const created = runWrangler(wranglerCalls.create(name));
+      if (created.status !== 0) die(`wrangler d1 create ${name} failed:\n${created.stdout}${created.stderr}`);
+      id = parseCreatedId(created.stdout);
+      if (!id) {
+        // The snippet's layout changes between wrangler versions: the list is the stable source.
+        existing = listed();
+        id = existing.find((d) => d.name === name)?.uuid;
+      }
+      if (!id)
+        die(
+          `created ${name} but could not read its id; run \`npx wrangler d1 list\` and put it in ${shownConfig}`,
+        );
+      console.log(`created ${name} (${id})`);
     }
-    if (!id)
-      die(
-        `created ${dbName} but could not read its id; run \`npx wrangler d1 list\` and put it in ${shownConfig}`,
-      );
-    console.log(`created ${dbName} (${id})`);
-  }
 
-  if (block.databaseId === id) {
-    console.log(`${shownConfig} already has database_id ${id}`);
-  } else {
-    writeFileSync(configPath, setDatabaseId(toml, id, env));
-    const was = block.databaseId === PLACEHOLDER_ID ? "the placeholder" : block.databaseId;
-    console.log(`wrote database_id ${id} into ${shownConfig} (was ${was}); commit this change`);
+    if (b.databaseId === id) {
+      console.log(`${shownConfig} already has database_id ${id} for ${b.binding}`);
+    } else {
+      // Written at once: a later failure must not lose the id of a database just created.
+      text = setDatabaseId(text, id, env, b.binding);
+      writeFileSync(configPath, text);
+      const was = b.databaseId === PLACEHOLDER_ID ? "the placeholder" : b.databaseId;
+      console.log(
+        `wrote database_id ${id} of ${b.binding} into ${shownConfig} (was ${was}); commit this change`,
+      );
+    }
   }
 
   if (values["skip-build"]) {
@@ -140,11 +163,15 @@ function main(): void {
     if (runInherit(npm, ["run", "build"]) !== 0) die("the build failed; fix it and run deploy again");
   }
 
-  step(`applying D1 migrations to ${dbName} (remote)`);
-  // CI=true answers wrangler's "Ok to proceed?" for us: this script is the confirmation.
-  const migrated = runWrangler(wranglerCalls.migrate, { CI: "true" });
-  process.stdout.write(migrated.stdout);
-  if (migrated.status !== 0) die(`migrations failed:\n${migrated.stderr}`);
+  // Every database gets every migration: one schema everywhere, so any of
+  // them can hold history (the primary's tables stay empty in the others).
+  for (const name of names) {
+    step(`applying D1 migrations to ${name} (remote)`);
+    // CI=true answers wrangler's "Ok to proceed?" for us: this script is the confirmation.
+    const migrated = runWrangler(wranglerCalls.migrate(name), { CI: "true" });
+    process.stdout.write(migrated.stdout);
+    if (migrated.status !== 0) die(`migrations of ${name} failed:\n${migrated.stderr}`);
+  }
 
   step("deploying the Worker (wrangler deploy)");
   const deployed = runWrangler(wranglerCalls.deploy);

@@ -9,8 +9,15 @@ export const PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000";
 /** The D1 binding the Worker reads (`env.DB`). */
 export const DB_BINDING = "DB";
 
-/** The `[[...d1_databases]]` block of the DB binding, for the top level or one `[env.NAME]`. */
+/**
+ * Bindings the Worker keeps history in besides `DB` (worker/src/db/placement.ts).
+ * Node runs this script without a bundler, so the pattern is repeated here.
+ */
+const HISTORY_BINDING = /^HISTORY_[1-9][0-9]{0,3}$/;
+
+/** A `[[...d1_databases]]` block, for the top level or one `[env.NAME]`. */
 export interface D1Block {
+  binding: string;
   databaseName: string;
   databaseId: string;
   /** 0-based line of the `database_id = "..."` line. */
@@ -24,26 +31,34 @@ function tableFor(env?: string): string {
   return env ? `env.${env}.d1_databases` : "d1_databases";
 }
 
-/** Finds the DB binding's block; undefined when the config (or the env) has none. */
-export function findD1Block(toml: string, env?: string): D1Block | undefined {
+/**
+ * Every D1 block of the config (or of the env), in file order: the primary
+ * `DB` and the history databases. Blocks missing a binding, a name or an id
+ * are left out.
+ */
+export function findD1Blocks(toml: string, env?: string): D1Block[] {
   const lines = toml.split("\n");
   const table = tableFor(env);
+  const out: D1Block[] = [];
   let inTable = false;
-  let current: Partial<D1Block> & { binding?: string } = {};
-  const done = (): D1Block | undefined =>
-    inTable &&
-    current.binding === DB_BINDING &&
-    current.databaseName !== undefined &&
-    current.databaseId !== undefined &&
-    current.idLine !== undefined
-      ? { databaseName: current.databaseName, databaseId: current.databaseId, idLine: current.idLine }
-      : undefined;
+  let current: Partial<D1Block> = {};
+  const done = () => {
+    const { binding, databaseName, databaseId, idLine } = current;
+    if (
+      inTable &&
+      binding &&
+      databaseName !== undefined &&
+      databaseId !== undefined &&
+      idLine !== undefined
+    ) {
+      out.push({ binding, databaseName, databaseId, idLine });
+    }
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     const header = HEADER.exec(line);
     if (header) {
-      const hit = done();
-      if (hit) return hit;
+      done();
       inTable = header[1] === table && line.trim().startsWith("[[");
       current = {};
       continue;
@@ -59,13 +74,44 @@ export function findD1Block(toml: string, env?: string): D1Block | undefined {
       current.idLine = i;
     }
   }
-  return done();
+  done();
+  return out;
 }
 
-/** Writes `id` as the DB binding's `database_id`; throws when the block is missing. */
-export function setDatabaseId(toml: string, id: string, env?: string): string {
-  const block = findD1Block(toml, env);
-  if (!block) throw new Error(missingBlockMessage(env));
+/** Finds the DB binding's block; undefined when the config (or the env) has none. */
+export function findD1Block(toml: string, env?: string): D1Block | undefined {
+  return findD1Blocks(toml, env).find((b) => b.binding === DB_BINDING);
+}
+
+/**
+ * Why a D1 block will not hold history, or undefined when it will: the
+ * Worker keeps history only in `DB` and `HISTORY_<n>` (docs/DEPLOY.md).
+ */
+export function bindingProblem(block: D1Block): string | undefined {
+  if (block.binding === DB_BINDING || HISTORY_BINDING.test(block.binding)) return undefined;
+  return `D1 binding ${block.binding} (${block.databaseName}) is neither ${DB_BINDING} nor HISTORY_<n>: it is created and migrated, but the Worker keeps no history in it`;
+}
+
+/**
+ * Bindings that share a `database_id` (a copied placeholder), or undefined:
+ * local D1 state is keyed by the id, so locally they would be one database.
+ */
+export function sharedDatabaseIds(blocks: D1Block[]): string | undefined {
+  const byId = new Map<string, string[]>();
+  for (const b of blocks) byId.set(b.databaseId, [...(byId.get(b.databaseId) ?? []), b.binding]);
+  const shared = [...byId].filter(([, bindings]) => bindings.length > 1);
+  if (shared.length === 0) return undefined;
+  return shared.map(([id, bindings]) => `${bindings.join(", ")} share database_id ${id}`).join("; ");
+}
+
+/** Writes `id` as the `database_id` of `binding` (DB by default); throws when the block is missing. */
+export function setDatabaseId(toml: string, id: string, env?: string, binding = DB_BINDING): string {
+  const block = findD1Blocks(toml, env).find((b) => b.binding === binding);
+  if (!block) {
+    throw new Error(
+      binding === DB_BINDING ? missingBlockMessage(env) : `no D1 block with binding ${binding}`,
+    );
+  }
   const lines = toml.split("\n");
   lines[block.idLine] = (lines[block.idLine] ?? "").replace(/"[^"]*"/, `"${id}"`);
   return lines.join("\n");

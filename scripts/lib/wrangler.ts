@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findD1Blocks, sharedDatabaseIds } from "./deploy-toml.ts";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -64,9 +67,27 @@ function targetArgs(t: D1Target): string[] {
   return args;
 }
 
-/** Applies D1 migrations. */
+/**
+ * The D1 bindings of the wrangler.toml in `cwd` (the environment's when
+ * given): `DB` and every history database.
+ */
+export function d1Bindings(t: Pick<D1Target, "cwd" | "env">): string[] {
+  const toml = readFileSync(join(t.cwd ?? ROOT, "wrangler.toml"), "utf8");
+  const blocks = findD1Blocks(toml, t.env);
+  const shared = sharedDatabaseIds(blocks);
+  if (shared) {
+    console.warn(
+      `wrangler.toml: ${shared}: locally they are one database; give each a placeholder of its own`,
+    );
+  }
+  return blocks.length > 0 ? blocks.map((b) => b.binding) : [DB_BINDING];
+}
+
+/** Applies D1 migrations to every database of the config, as `npm run deploy` does remotely. */
 export function applyMigrations(t: D1Target): void {
-  wrangler(["d1", "migrations", "apply", DB_BINDING, ...targetArgs(t)], { cwd: t.cwd, env: { CI: "true" } });
+  for (const binding of d1Bindings(t)) {
+    wrangler(["d1", "migrations", "apply", binding, ...targetArgs(t)], { cwd: t.cwd, env: { CI: "true" } });
+  }
 }
 
 /** Runs SQL against D1 and returns the result rows of the last statement. */

@@ -61,14 +61,14 @@ export async function fleetState(fleet: string, viewer: string) {
 }
 
 /**
- * Every D1 row outside the rollup tables (which alarms may flush at any
- * time), sorted, for "nothing changed" assertions. A token's `last_used_at`
+ * Every D1 row outside the rollup tables and their placement (which alarms
+ * write at any time), sorted, for "nothing changed" assertions. A token's `last_used_at`
  * is left out: using a token is recorded on purpose, whatever the request
  * then stores.
  */
 export async function d1Rows(): Promise<Record<string, string[]>> {
   const tables = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name NOT LIKE 'rollups_%' ORDER BY name",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' AND name NOT LIKE 'rollups_%' AND name != 'history_placement' ORDER BY name",
   ).all<{ name: string }>();
   const out: Record<string, string[]> = {};
   for (const { name } of tables.results) {

@@ -16,6 +16,8 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const DEPLOY = join(ROOT, "scripts/deploy.ts");
 const NEW_ID = "5f0c1e2a-7b3d-4c8e-9a10-0123456789ab";
 const PLACEHOLDER = "00000000-0000-0000-0000-000000000000";
+/** The id the fake gives the n-th database it creates after the first. */
+const HISTORY_ID = (n: number) => `${NEW_ID.slice(0, -2)}${String(n).padStart(2, "0")}`;
 
 /**
  * A stand-in for wrangler: records argv (one JSON line per call) and answers
@@ -37,12 +39,14 @@ if (a === "whoami") {
 } else if (a === "d1" && b === "list") {
   console.log(JSON.stringify(dbs.map((d) => ({ uuid: d.uuid, name: d.name, created_at: "2026-01-01", version: "production" })), null, 2));
 } else if (a === "d1" && b === "create") {
-  dbs.push({ uuid: "${NEW_ID}", name: c });
+  // The first database created gets NEW_ID, later ones HISTORY_ID(n).
+  const uuid = dbs.length === 0 ? "${NEW_ID}" : "${NEW_ID.slice(0, -2)}" + String(dbs.length).padStart(2, "0");
+  dbs.push({ uuid, name: c });
   fs.writeFileSync(dbFile, JSON.stringify(dbs));
   console.log("✅ Successfully created DB '" + c + "' in region WEUR");
   console.log("Created your new D1 database.\\n");
   console.log("To access your new D1 Database in your Worker, add the following snippet to your configuration file:");
-  console.log('[[d1_databases]]\\nbinding = "' + c + '"\\ndatabase_name = "' + c + '"\\ndatabase_id = "${NEW_ID}"');
+  console.log('[[d1_databases]]\\nbinding = "' + c + '"\\ndatabase_name = "' + c + '"\\ndatabase_id = "' + uuid + '"');
 } else if (a === "d1" && b === "migrations") {
   console.log("Migrations to be applied: 0001_init.sql\\n✅ Applied");
 } else if (a === "deploy") {
@@ -68,7 +72,21 @@ database_id = "${PLACEHOLDER}"
 migrations_dir = "migrations"
 `;
 
-describe("npm run deploy", () => {
+/** A history database's block, as docs/DEPLOY.md says to add it (a placeholder id of its own). */
+const history = (n: number, id = `${PLACEHOLDER.slice(0, -1)}${n}`) => `
+[[d1_databases]]
+binding = "HISTORY_${n}"
+database_name = "fleetwatch-history-${n}"
+database_id = "${id}"
+migrations_dir = "migrations"
+`;
+
+/** The database_id of a binding's block. */
+const idOf = (toml: string, binding: string) =>
+  new RegExp(`binding = "${binding}"\\ndatabase_name = "[^"]*"\\ndatabase_id = "([^"]*)"`).exec(toml)?.[1];
+
+// Each test spawns node a dozen times (deploy, then wrangler per step): seconds on a busy machine.
+describe("npm run deploy", { timeout: 30_000 }, () => {
   let dir: string;
   let config: string;
 
@@ -179,6 +197,65 @@ describe("npm run deploy", () => {
     expect(calls()).toEqual([["whoami", "--config", config]]);
   });
 
+  it("creates and migrates every history database, writes each id, and creates nothing on the second run", () => {
+    writeFileSync(config, readFileSync(config, "utf8") + history(1) + history(2));
+    const first = deploy();
+    expect(first.status, first.out).toBe(0);
+    const cfg = ["--config", config];
+    expect(calls()).toEqual([
+      ["whoami", ...cfg],
+      ["d1", "list", "--json", ...cfg],
+      ["d1", "create", "fleetwatch", ...cfg],
+      ["d1", "create", "fleetwatch-history-1", ...cfg],
+      ["d1", "create", "fleetwatch-history-2", ...cfg],
+      ["d1", "migrations", "apply", "fleetwatch", "--remote", ...cfg],
+      ["d1", "migrations", "apply", "fleetwatch-history-1", "--remote", ...cfg],
+      ["d1", "migrations", "apply", "fleetwatch-history-2", "--remote", ...cfg],
+      ["deploy", ...cfg],
+    ]);
+    const toml = readFileSync(config, "utf8");
+    expect(toml).not.toContain(PLACEHOLDER.slice(0, -1));
+    expect(["DB", "HISTORY_1", "HISTORY_2"].map((b) => idOf(toml, b))).toEqual([
+      NEW_ID,
+      HISTORY_ID(1),
+      HISTORY_ID(2),
+    ]);
+
+    rmSync(join(dir, "calls.log"));
+    const second = deploy();
+    expect(second.status, second.out).toBe(0);
+    expect(calls().filter((c) => c[1] === "create")).toEqual([]);
+    expect(calls().filter((c) => c[1] === "migrations")).toHaveLength(3);
+    expect(readFileSync(config, "utf8")).toBe(toml);
+  });
+
+  it("creates only the history database added since the last deploy, and leaves the others' ids", () => {
+    expect(deploy().status).toBe(0);
+    writeFileSync(config, readFileSync(config, "utf8") + history(1));
+    const before = readFileSync(config, "utf8");
+    rmSync(join(dir, "calls.log"));
+    const res = deploy();
+    expect(res.status, res.out).toBe(0);
+    expect(calls().filter((c) => c[1] === "create")).toEqual([
+      ["d1", "create", "fleetwatch-history-1", "--config", config],
+    ]);
+    expect(
+      calls()
+        .filter((c) => c[1] === "migrations")
+        .map((c) => c[3]),
+    ).toEqual(["fleetwatch", "fleetwatch-history-1"]);
+    expect(readFileSync(config, "utf8")).toBe(before.replace(`${PLACEHOLDER.slice(0, -1)}1`, HISTORY_ID(1)));
+    expect(res.out).toContain(`found fleetwatch (${NEW_ID})`);
+  });
+
+  it("warns of a D1 binding the Worker keeps no history in, and still creates it", () => {
+    writeFileSync(config, `${readFileSync(config, "utf8")}${history(1).replace("HISTORY_1", "ARCHIVE")}`);
+    const res = deploy();
+    expect(res.status, res.out).toBe(0);
+    expect(res.out).toMatch(/warning: D1 binding ARCHIVE .* keeps no history in it/);
+    expect(calls()).toContainEqual(["d1", "create", "fleetwatch-history-1", "--config", config]);
+  });
+
   it("prints every step and runs none with --dry-run", () => {
     const before = readFileSync(config, "utf8");
     const res = deploy(["--dry-run"]);
@@ -194,5 +271,14 @@ describe("npm run deploy", () => {
     }
     expect(calls()).toEqual([]);
     expect(readFileSync(config, "utf8")).toBe(before);
+  });
+
+  it("names every history database's steps with --dry-run", () => {
+    writeFileSync(config, readFileSync(config, "utf8") + history(1));
+    const res = deploy(["--dry-run"]);
+    expect(res.status, res.out).toBe(0);
+    expect(res.out).toContain("wrangler d1 create fleetwatch-history-1");
+    expect(res.out).toContain("migrations apply fleetwatch-history-1 --remote");
+    expect(calls()).toEqual([]);
   });
 });

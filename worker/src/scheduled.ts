@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { alertDeps } from "./alerts/deps";
 import { runAlerts } from "./alerts/engine";
 import { pruneAlerts } from "./alerts/store";
+import { historyDatabases } from "./db/history";
 import { sessions } from "./db/schema";
 import { pruneRollups } from "./fleet/rollup-store";
 import { RETENTION } from "./fleet/series";
@@ -21,10 +22,29 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   const now = controller.scheduledTime;
   // Hourly is plenty for retention, and a prune scans the rollup tables:
   // every minute would read ~30x more rows than the data is worth.
-  if (new Date(now).getUTCMinutes() === PRUNE_MINUTE) {
-    await pruneRollups(db, now - RETENTION["1m"], now - RETENTION["1h"]);
-    await pruneAlerts(env.DB, now);
-  }
+  const pruning = new Date(now).getUTCMinutes() === PRUNE_MINUTE;
+  const pruned = pruning ? await pruneHistory(env, now) : [];
+  if (pruning) await pruneAlerts(env.DB, now);
   await db.delete(sessions).where(lt(sessions.expiresAt, now));
   await runAlerts(env, now, alertDeps(env));
+  const failed = pruned.filter((r) => r.status === "rejected").map((r) => r.reason);
+  if (failed.length > 0) throw new AggregateError(failed, "rollup retention failed in a history database");
+}
+
+/**
+ * Retention of the rollup tiers in every history database (db/history.ts),
+ * each on its own: one that fails (say, unreachable) neither stops the
+ * others nor the alerts, and fails the cron run after them.
+ */
+function pruneHistory(env: Env, now: number): Promise<PromiseSettledResult<number>[]> {
+  const databases = [...historyDatabases(env).all].map(async ([name, db]) => {
+    try {
+      return await pruneRollups(db, now - RETENTION["1m"], now - RETENTION["1h"]);
+    } catch (e) {
+      throw new Error(`pruning rollups in ${name}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+  });
+  return Promise.allSettled(databases);
 }

@@ -113,3 +113,23 @@ export const rollups1h = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],
 );
+
+/**
+ * Where rollups live (db/placement.ts): one row per fleet (`host_id` '')
+ * and one per host, written the first time its rollups are flushed and
+ * never changed, so adding a database moves nothing. Only the primary
+ * database's copy of this table is used.
+ */
+export const historyPlacement = sqliteTable(
+  "history_placement",
+  {
+    fleetId: text("fleet_id").notNull(),
+    /** '' for the fleet's own row. */
+    hostId: text("host_id").notNull(),
+    /** The binding of the database: `DB` or `HISTORY_<n>`. */
+    database: text("database").notNull(),
+    /** Unix ms of the placement; 0 for history found in `DB` when placement began. */
+    placedAt: integer("placed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fleetId, t.hostId] })],
+);

@@ -1,4 +1,5 @@
-import { drizzle } from "drizzle-orm/d1";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { type HistoryDatabases, historyDatabase, historyDatabases, locateHost } from "../db/history";
 import type { AggregateQuery, EvaluationRead, SeriesValue } from "../metrics/aggregate";
 import type { SeriesExport, SeriesResult } from "../metrics/types";
 import type { HostTable } from "./host-table";
@@ -10,10 +11,15 @@ import { exportSeries, querySeries, type SeriesSource } from "./series";
 
 /**
  * Reads of the hosts this object ingests: history of a series (raw window
- * for the last day and hours not yet rolled up, D1 beyond), a history
- * export, and the windowed aggregates alert evaluation compares.
+ * for the last day and hours not yet rolled up, beyond that the D1
+ * database the host's rollups are placed in), a history export, and the
+ * windowed aggregates alert evaluation compares.
  */
 export class FleetQueries {
+  private databases: HistoryDatabases | undefined;
+  /** host -> binding of the database its rollups are recorded in. */
+  private readonly located = new Map<string, string>();
+
   constructor(
     private readonly env: Env,
     private readonly meta: FleetMeta,
@@ -74,9 +80,25 @@ export class FleetQueries {
   private source(): SeriesSource {
     return {
       raw: this.raw,
-      db: drizzle(this.env.DB),
+      history: (id) => this.history(id),
       fleetId: this.meta.fleetId,
       pendingHours: (id) => this.rollups.pendingHours(id),
     };
+  }
+
+  /**
+   * The database of a host's rollups. A recorded placement never changes,
+   * so it is kept for the object's life; a host with none yet is looked up
+   * again next time (its first flush records one).
+   */
+  private async history(hostId: string): Promise<DrizzleD1Database> {
+    this.databases ??= historyDatabases(this.env);
+    let name = this.located.get(hostId);
+    if (name === undefined) {
+      const found = await locateHost(drizzle(this.env.DB), this.meta.fleetId, hostId);
+      if (found.placed) this.located.set(hostId, found.database);
+      name = found.database;
+    }
+    return historyDatabase(this.databases, name);
   }
 }

@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { and, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { type HistoryDatabases, historyDatabase, placeHosts } from "../db/history";
 import { rollups1h, rollups1m } from "../db/schema";
 import type { RawWindow } from "./raw-window";
 import {
@@ -23,6 +24,9 @@ export const ROLLUP_GRACE_MS = 2 * MINUTE_MS;
 /** D1 allows 100 bound parameters per statement. */
 const PARAM_CHUNK = 90;
 
+/** One host's closed hour (its start). */
+type HostHour = { host: string; hour: number };
+
 /**
  * Tracks which (host, hour) pairs have samples not yet rolled up into D1,
  * and writes their 1m rows (one per host per hour) and 1h rows (one per host
@@ -32,6 +36,8 @@ const PARAM_CHUNK = 90;
 export class RollupStore {
   /** host -> hour starts pending; `true` once the pair is persisted. */
   private readonly dirty = new Map<string, Map<number, boolean>>();
+  /** host -> binding of the database its rollups are placed in (placements never change). */
+  private readonly placed = new Map<string, string>();
 
   constructor(
     private readonly sql: Sql,
@@ -119,11 +125,21 @@ export class RollupStore {
 
   /**
    * Writes every closed pending hour to D1: its 1m row, and its point in the
-   * day's 1h row. Returns the number of (host, hour) pairs written. A D1
-   * failure leaves the pairs pending for the next alarm.
+   * day's 1h row, in the database its host is placed in (a host is placed,
+   * and the placement recorded, on its first flush: db/history.ts). `db` is
+   * the primary database, which holds the placement record; `history` the
+   * databases rollups may live in (`historyDatabases(env)`). Returns the
+   * number of (host, hour) pairs written. A D1 failure leaves the pairs of
+   * that database pending for the next alarm (the other databases' are
+   * written) and is thrown, naming the database.
    */
-  async flush(db: DrizzleD1Database, fleetId: string, now: number): Promise<number> {
-    const due: { host: string; hour: number }[] = [];
+  async flush(
+    db: DrizzleD1Database,
+    fleetId: string,
+    now: number,
+    history: HistoryDatabases,
+  ): Promise<number> {
+    const due: HostHour[] = [];
     for (const [host, hours] of this.dirty) {
       for (const hour of hours.keys()) if (hour + HOUR_MS + ROLLUP_GRACE_MS <= now) due.push({ host, hour });
     }
@@ -136,6 +152,62 @@ export class RollupStore {
         rollupRaw(this.raw.range(d.host, d.hour, d.hour + HOUR_MS - 1), MINUTE_MS),
       );
     }
+    const byDatabase = await this.placeDue(db, history, fleetId, due, now);
+    let written = 0;
+    let failure: Error | undefined;
+    for (const [name, hostHours] of byDatabase) {
+      try {
+        await this.write(historyDatabase(history, name), fleetId, hostHours, minutes);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        failure ??= new Error(`rollups to ${name}: ${message}`, { cause: e });
+        continue;
+      }
+      for (const d of hostHours) {
+        this.dirty.get(d.host)?.delete(d.hour);
+        this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ? AND hour = ?", d.host, d.hour);
+      }
+      written += hostHours.length;
+    }
+    if (failure) throw failure;
+    return written;
+  }
+
+  /**
+   * The due pairs grouped by the database of their host (by binding name),
+   * placing hosts on their first flush. Placements never change, so those
+   * found are kept for the object's life and read from D1 once.
+   */
+  private async placeDue(
+    primary: DrizzleD1Database,
+    databases: HistoryDatabases,
+    fleetId: string,
+    due: HostHour[],
+    now: number,
+  ): Promise<Map<string, HostHour[]>> {
+    const unknown = [...new Set(due.map((d) => d.host))].filter((h) => !this.placed.has(h));
+    if (unknown.length > 0) {
+      const found = await placeHosts(primary, databases, fleetId, unknown, now, this.usage);
+      for (const [host, name] of found) this.placed.set(host, name);
+    }
+    const out = new Map<string, HostHour[]>();
+    for (const d of due) {
+      const name = this.placed.get(d.host);
+      if (name === undefined) throw new Error(`host ${d.host} of ${fleetId} could not be placed`);
+      const group = out.get(name) ?? [];
+      group.push(d);
+      out.set(name, group);
+    }
+    return out;
+  }
+
+  /** Writes the 1m rows of `due` and read-modify-writes their days' 1h rows, in one database. */
+  private async write(
+    db: DrizzleD1Database,
+    fleetId: string,
+    due: HostHour[],
+    minutes: Map<string, RollupPoint[]>,
+  ): Promise<void> {
     const days = await this.readDays(db, fleetId, due);
 
     const writes = [];
@@ -177,17 +249,12 @@ export class RollupStore {
       if (first) await db.batch([first, ...rest]);
       this.usage.d1RowsWritten += chunk.length;
     }
-    for (const d of due) {
-      this.dirty.get(d.host)?.delete(d.hour);
-      this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ? AND hour = ?", d.host, d.hour);
-    }
-    return due.length;
   }
 
   private async readDays(
     db: DrizzleD1Database,
     fleetId: string,
-    due: { host: string; hour: number }[],
+    due: HostHour[],
   ): Promise<Map<string, RollupPoint[]>> {
     const byDay = new Map<number, Set<string>>();
     for (const d of due) {

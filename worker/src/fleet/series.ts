@@ -42,7 +42,8 @@ function project(points: RollupPoint[], metric: string): SeriesPoint[] {
 /** What a series query needs from the fleet DO. */
 export interface SeriesSource {
   raw: RawWindow;
-  db: DrizzleD1Database;
+  /** The D1 database that holds a host's rollups (db/history.ts: its recorded placement). */
+  history(hostId: string): Promise<DrizzleD1Database>;
   fleetId: string;
   /** Hours whose samples are not yet (fully) in D1. */
   pendingHours(hostId: string): number[];
@@ -65,7 +66,7 @@ export async function queryRollups(
   const stepMs = pickStepMs(tier, from, to, stepS);
   if (tier === "raw")
     return { tier, stepMs, points: rollupRaw(src.raw.range(hostId, from, to, metric), stepMs) };
-  const stored = await readRollups(src.db, tier, src.fleetId, hostId, from, to, metric);
+  const stored = await readRollups(await src.history(hostId), tier, src.fleetId, hostId, from, to, metric);
   // Hours still pending in the DO replace whatever D1 holds for them.
   const pending = src
     .pendingHours(hostId)

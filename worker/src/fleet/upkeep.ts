@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { recordHostDown } from "../alerts/host-down";
+import { historyDatabases } from "../db/history";
 import { nextAlarm, RAW_FLUSH_SLACK_MS, RAW_PRUNE_EVERY_MS, STATE_FLUSH_INTERVAL_MS } from "./alarm-plan";
 import type { FlushHealth } from "./flush-health";
 import type { HostTable } from "./host-table";
@@ -100,7 +101,7 @@ export class Upkeep {
     const { meta, rollups, health, env } = this.p;
     if (!meta.fleetId || !rollups.hasDue(now) || !health.mayAttempt(now)) return;
     try {
-      await rollups.flush(drizzle(env.DB), meta.fleetId, now);
+      await rollups.flush(drizzle(env.DB), meta.fleetId, now, historyDatabases(env));
       health.succeeded(now);
     } catch (e) {
       // The hours stay pending (and in the raw window) until a write succeeds.
