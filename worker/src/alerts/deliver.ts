@@ -1,8 +1,9 @@
 import type { ChannelKind } from "../db/alerts-schema";
 import { checkAlertPayload, tryDecodeStored } from "../db/stored-json";
 import { afterFailure, isRetryable } from "./backoff";
+import { standardWebhooksKey } from "./channels";
 import type { AlertDeps } from "./deps";
-import { type AlertPayload, renderBody, signature } from "./payload";
+import { renderBody, signature, standardWebhooksSignature, type WebhookPayload } from "./payload";
 import { pool } from "./pool";
 
 /** A claimed outbox row stays invisible to other runs this long (longer than any run's deliveries). */
@@ -28,15 +29,45 @@ export interface Attempt {
 }
 
 /**
- * POSTs one notification. Generic webhooks are signed with
- * `X-Fleetwatch-Signature: sha256=<hex HMAC of the raw body>`; every channel
- * gets the idempotency key in `X-Fleetwatch-Delivery` (the same on every
- * retry). Redirects are not followed: a moved endpoint is a configuration
- * error to fix, not something to chase with a signed body.
+ * Standard Webhooks headers of one attempt
+ * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#webhook-headers-sending-metadata-to-consumers):
+ * `webhook-id` is the message's idempotency key, the same on every retry;
+ * `webhook-timestamp` is this attempt's time in Unix seconds; the signature
+ * covers both and the body, so a receiver that checks the timestamp against
+ * its clock and remembers ids it has handled cannot be replayed to. The
+ * older `X-Fleetwatch-Signature` (body only) stays for existing receivers.
+ */
+export async function webhookHeaders(
+  secret: string | null,
+  id: string,
+  attemptMs: number,
+  body: string,
+): Promise<Record<string, string>> {
+  const timestampS = Math.floor(attemptMs / 1000);
+  const headers: Record<string, string> = { "webhook-id": id, "webhook-timestamp": String(timestampS) };
+  if (secret) {
+    headers["webhook-signature"] = await standardWebhooksSignature(
+      standardWebhooksKey(secret),
+      id,
+      timestampS,
+      body,
+    );
+    headers["X-Fleetwatch-Signature"] = await signature(secret, body);
+  }
+  return headers;
+}
+
+/**
+ * POSTs one notification. Every channel gets the idempotency key in
+ * `X-Fleetwatch-Delivery` (the same on every retry); generic webhooks also
+ * get the Standard Webhooks headers (`webhookHeaders`), with `webhook-id`
+ * equal to that key, and the signatures. Redirects are not followed: a moved
+ * endpoint is a configuration error to fix, not something to chase with a
+ * signed body.
  */
 export async function send(
   target: Target,
-  payload: AlertPayload,
+  payload: WebhookPayload,
   deliveryId: string,
   deps: Pick<AlertDeps, "fetch" | "timeoutMs">,
 ): Promise<Attempt> {
@@ -46,9 +77,10 @@ export async function send(
     "User-Agent": USER_AGENT,
     "X-Fleetwatch-Delivery": deliveryId,
   };
-  if (target.kind === "webhook" && target.secret) {
-    headers["X-Fleetwatch-Signature"] = await signature(target.secret, body);
-  }
+  // The attempt's own time (not the cron tick's, nor the alert's): receivers
+  // compare it with their clocks, and a run's later deliveries go out later.
+  if (target.kind === "webhook")
+    Object.assign(headers, await webhookHeaders(target.secret, deliveryId, Date.now(), body));
   try {
     const res = await deps.fetch(target.url, {
       method: "POST",

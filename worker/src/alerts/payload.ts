@@ -16,14 +16,16 @@ export interface PayloadAlert {
   startsAt: string;
   /** Null while firing. */
   endsAt: string | null;
-  /** The host's page on the dashboard. */
+  /** The host's page on the dashboard (a test notification: the dashboard's channels section). */
   url: string;
 }
 
 /**
- * The generic webhook body, versioned: fields are only ever added within a
- * version. The notification outbox stores this; Slack and Discord bodies are
- * rendered from it at delivery.
+ * The generic webhook body of an alert notification, versioned: fields are
+ * only ever added within a version, and `status` of an alert notification is
+ * `firing` or `resolved`. The notification outbox stores this; Slack and
+ * Discord bodies are rendered from it at delivery. docs/WEBHOOKS.md is the
+ * receivers' contract.
  */
 export interface AlertPayload {
   version: 1;
@@ -32,9 +34,66 @@ export interface AlertPayload {
   alerts: PayloadAlert[];
 }
 
+/**
+ * The body of a test notification (the channel's Test button): the version 1
+ * shape with `status: "test"`, so no receiver mistakes it for a firing alert.
+ * Sent at once, never queued: the outbox only ever holds `AlertPayload`s.
+ */
+export interface TestPayload {
+  version: 1;
+  fleet: string;
+  status: "test";
+  alerts: PayloadAlert[];
+}
+
+/** Anything a channel receives. */
+export type WebhookPayload = AlertPayload | TestPayload;
+
+function trimBase(base: string): string {
+  return base.replace(/\/+$/, "");
+}
+
 /** Link to a host's dashboard page. `base` is PUBLIC_URL or the origin the fleet's API was used from. */
 export function hostUrl(base: string, hostId: string): string {
-  return `${base.replace(/\/+$/, "")}/hosts/${encodeURIComponent(hostId)}`;
+  return `${trimBase(base)}/hosts/${encodeURIComponent(hostId)}`;
+}
+
+/**
+ * Link to the notification channels section of the dashboard's alerts page
+ * (the route in web/src/lib/router.ts, the section id in
+ * web/src/components/alerts/channels-section.tsx: move them together).
+ */
+export function channelsUrl(base: string): string {
+  return `${trimBase(base)}/alerts#channels-title`;
+}
+
+/**
+ * A test notification: one placeholder alert that names no host (`host`,
+ * `hostId` and `series` are empty), so a receiver that indexes `alerts[0]`
+ * still works, linking to the channels section of the dashboard.
+ */
+export function testPayload(fleet: string, base: string, now: number): TestPayload {
+  return {
+    version: 1,
+    fleet,
+    status: "test",
+    alerts: [
+      {
+        fingerprint: "test",
+        rule: "Test notification",
+        severity: "warning",
+        host: "",
+        hostId: "",
+        series: "",
+        labels: {},
+        value: 0,
+        threshold: 0,
+        startsAt: new Date(now).toISOString(),
+        endsAt: null,
+        url: channelsUrl(base),
+      },
+    ],
+  };
 }
 
 export function isoTime(ms: number | null): string | null {
@@ -46,15 +105,19 @@ export function roundValue(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-function headline(p: AlertPayload, a: PayloadAlert): string {
+function headline(p: WebhookPayload, a: PayloadAlert): string {
+  if (p.status === "test") return `TEST notification from fleetwatch (fleet ${p.fleet}): this channel works`;
   const where = a.series ? `${a.host} ${a.series}` : a.host;
   const state = p.status === "firing" ? `FIRING [${a.severity}]` : "RESOLVED";
   return `${state} ${a.rule} on ${where}: ${a.value} (threshold ${a.threshold})`;
 }
 
 /** Slack incoming-webhook body: `text` for notifications, `blocks` for the message. */
-export function slackBody(p: AlertPayload): { text: string; blocks: unknown[] } {
+export function slackBody(p: WebhookPayload): { text: string; blocks: unknown[] } {
   const lines = p.alerts.map((a) => headline(p, a));
+  const dot = { firing: ":red_circle:", resolved: ":large_green_circle:", test: ":large_blue_circle:" }[
+    p.status
+  ];
   return {
     text: lines.join("\n"),
     blocks: p.alerts.flatMap((a) => [
@@ -62,7 +125,7 @@ export function slackBody(p: AlertPayload): { text: string; blocks: unknown[] } 
         type: "section",
         text: {
           type: "mrkdwn",
-          text: `*${p.status === "firing" ? ":red_circle:" : ":large_green_circle:"} ${escapeSlack(headline(p, a))}*`,
+          text: `*${dot} ${escapeSlack(headline(p, a))}*`,
         },
       },
       {
@@ -70,7 +133,10 @@ export function slackBody(p: AlertPayload): { text: string; blocks: unknown[] } 
         elements: [
           {
             type: "mrkdwn",
-            text: `fleet \`${escapeSlack(p.fleet)}\` · since ${a.startsAt}${a.endsAt ? ` · resolved ${a.endsAt}` : ""} · <${a.url}|open host>`,
+            text:
+              p.status === "test"
+                ? `fleet \`${escapeSlack(p.fleet)}\` · sent ${a.startsAt} · <${a.url}|open channels>`
+                : `fleet \`${escapeSlack(p.fleet)}\` · since ${a.startsAt}${a.endsAt ? ` · resolved ${a.endsAt}` : ""} · <${a.url}|open host>`,
           },
         ],
       },
@@ -85,9 +151,16 @@ function escapeSlack(s: string): string {
 const DISCORD_RED = 0xd83c3e;
 const DISCORD_AMBER = 0xe8a33d;
 const DISCORD_GREEN = 0x2fa84f;
+const DISCORD_BLUE = 0x3b82f6;
+
+function discordColor(p: WebhookPayload, a: PayloadAlert): number {
+  if (p.status === "test") return DISCORD_BLUE;
+  if (p.status === "resolved") return DISCORD_GREEN;
+  return a.severity === "critical" ? DISCORD_RED : DISCORD_AMBER;
+}
 
 /** Discord webhook body: a one-line `content` and one embed per alert (at most 10). */
-export function discordBody(p: AlertPayload): { content: string; embeds: unknown[] } {
+export function discordBody(p: WebhookPayload): { content: string; embeds: unknown[] } {
   const first = p.alerts[0];
   const content =
     p.alerts.length === 1 && first
@@ -98,20 +171,22 @@ export function discordBody(p: AlertPayload): { content: string; embeds: unknown
     embeds: p.alerts.slice(0, 10).map((a) => ({
       title: headline(p, a).slice(0, 256),
       url: /^https?:\/\//.test(a.url) ? a.url : undefined,
-      color:
-        p.status === "resolved" ? DISCORD_GREEN : a.severity === "critical" ? DISCORD_RED : DISCORD_AMBER,
-      fields: [
-        { name: "fleet", value: p.fleet, inline: true },
-        { name: "host", value: a.host, inline: true },
-        { name: "value", value: String(a.value), inline: true },
-      ],
+      color: discordColor(p, a),
+      fields:
+        p.status === "test"
+          ? [{ name: "fleet", value: p.fleet, inline: true }]
+          : [
+              { name: "fleet", value: p.fleet, inline: true },
+              { name: "host", value: a.host, inline: true },
+              { name: "value", value: String(a.value), inline: true },
+            ],
       timestamp: a.endsAt ?? a.startsAt,
     })),
   };
 }
 
 /** The exact bytes sent to a channel of `kind`. */
-export function renderBody(kind: ChannelKind, p: AlertPayload): string {
+export function renderBody(kind: ChannelKind, p: WebhookPayload): string {
   switch (kind) {
     case "webhook":
       return JSON.stringify(p);
@@ -124,22 +199,60 @@ export function renderBody(kind: ChannelKind, p: AlertPayload): string {
 
 const encoder = new TextEncoder();
 
-/** Lower-case hex HMAC-SHA256 of `body` keyed with `secret`. */
+/** Standard base64 (with padding) of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/**
+ * Decodes base64 in the standard or the URL-safe alphabet, padding optional
+ * (secrets generated before Standard Webhooks support are URL-safe without
+ * padding). Null when `text` is not base64 or decodes to nothing.
+ */
+export function fromBase64(text: string): Uint8Array | null {
+  const s = text.replaceAll("-", "+").replaceAll("_", "/");
+  const m = /^([A-Za-z0-9+/]*)(={0,2})$/.exec(s);
+  const data = m?.[1] ?? "";
+  if (!m || data.length === 0 || data.length % 4 === 1 || (m[2] && s.length % 4 !== 0)) return null;
+  try {
+    return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+async function hmacSha256(key: Uint8Array, data: string): Promise<Uint8Array> {
+  // The copy is a plain ArrayBuffer-backed view, which the DOM typings of WebCrypto require.
+  const raw = new Uint8Array(key);
+  const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(data)));
+}
+
+/** Lower-case hex HMAC-SHA256 of `body` keyed with the UTF-8 bytes of `secret`. */
 export async function hmacSha256Hex(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
   let hex = "";
-  for (const b of sig) hex += b.toString(16).padStart(2, "0");
+  for (const b of await hmacSha256(encoder.encode(secret), body)) hex += b.toString(16).padStart(2, "0");
   return hex;
 }
 
 /** `X-Fleetwatch-Signature` value for a body: `sha256=<hex HMAC of the raw body>`. */
 export async function signature(secret: string, body: string): Promise<string> {
   return `sha256=${await hmacSha256Hex(secret, body)}`;
+}
+
+/**
+ * `webhook-signature` value per Standard Webhooks 1.0 (symmetric scheme):
+ * `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with `key`
+ * (see `standardWebhooksKey`). `id` must not contain a full stop.
+ * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
+ */
+export async function standardWebhooksSignature(
+  key: Uint8Array,
+  id: string,
+  timestampS: number,
+  body: string,
+): Promise<string> {
+  return `v1,${toBase64(await hmacSha256(key, `${id}.${timestampS}.${body}`))}`;
 }

@@ -3,10 +3,10 @@ import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import { channelView, isHttpUrl, newSigningSecret } from "../alerts/channels";
+import { channelView, isHttpUrl, newSigningSecret, secretProblem } from "../alerts/channels";
 import { send } from "../alerts/deliver";
 import { alertDeps } from "../alerts/deps";
-import { type AlertPayload, hostUrl } from "../alerts/payload";
+import { testPayload } from "../alerts/payload";
 import { ensureSeeded, rememberOrigin } from "../alerts/store";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { randomId } from "../auth/secrets";
@@ -16,7 +16,14 @@ import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 
 const url = z.string().max(2048).refine(isHttpUrl, "must be an absolute http:// or https:// URL");
-const secret = z.string().min(16, "at least 16 characters").max(256);
+const secret = z
+  .string()
+  .min(16, "at least 16 characters")
+  .max(256)
+  .superRefine((s, ctx) => {
+    const problem = secretProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const ChannelBody = z.strictObject({
   name: displayName,
@@ -123,27 +130,9 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
     const row = await findChannel(c.env, fleetId, c.req.param("id"));
     const now = Date.now();
     const base = c.env.PUBLIC_URL || new URL(c.req.url).origin;
-    const payload: AlertPayload = {
-      version: 1,
-      fleet: fleetId,
-      status: "firing",
-      alerts: [
-        {
-          fingerprint: "test",
-          rule: "Test notification",
-          severity: "warning",
-          host: "fleetwatch",
-          hostId: "test",
-          series: "",
-          labels: {},
-          value: 0,
-          threshold: 0,
-          startsAt: new Date(now).toISOString(),
-          endsAt: null,
-          url: hostUrl(base, "test"),
-        },
-      ],
-    };
+    // `status: "test"` and a link to the dashboard's channels: a receiver must
+    // not take it for a firing alert (docs/WEBHOOKS.md, "Test notifications").
+    const payload = testPayload(fleetId, base, now);
     const id = randomId(16);
     const attempt = await send(row, payload, id, alertDeps(c.env));
     // Recorded like any delivery, so a failing channel shows in the history too.
