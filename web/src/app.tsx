@@ -11,6 +11,8 @@ import { session } from "./lib/session";
 const HostPage = lazy(() => import("./components/host/host-page").then((m) => m.HostPage));
 /** Alerts, rules and channels: their own chunk too (forms and tables nobody needs on first paint). */
 const AlertsPage = lazy(() => import("./components/alerts/alerts-page").then((m) => m.AlertsPage));
+/** Settings (access tokens): admins only, rarely visited. */
+const SettingsPage = lazy(() => import("./components/settings/settings-page").then((m) => m.SettingsPage));
 
 function Routes() {
   const r = route.value;
@@ -21,6 +23,8 @@ function Routes() {
       return <HostPage key={r.id} id={r.id} />;
     case "alerts":
       return <AlertsPage />;
+    case "settings":
+      return <SettingsPage />;
     case "not-found":
       return <NotFound path={r.path} />;
   }

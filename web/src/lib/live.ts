@@ -140,6 +140,20 @@ export class LiveStore {
     this.#socket?.reconnectNow();
   }
 
+  /**
+   * Drops a host now, e.g. right after this dashboard deleted it, rather than
+   * showing it until the hub's `removed` frame arrives.
+   */
+  forget(id: string): void {
+    const p = emptyChanges();
+    p.removals.add(id);
+    // A frame from before the delete, not yet applied, must not bring it back.
+    this.#pending.upserts.delete(id);
+    this.#pending.snapshot &&= this.#pending.snapshot.filter((h) => h.id !== id);
+    this.recent.forget(id);
+    this.hosts.value = applyChanges(this.hosts.peek(), p);
+  }
+
   /** A signal of one host, undefined while unknown. */
   host(id: string): ReadonlySignal<HostView | undefined> {
     return computed(() => this.hosts.value.get(id)?.value);

@@ -9,6 +9,7 @@ export type Route =
   | { name: "fleet" }
   | { name: "host"; id: string }
   | { name: "alerts" }
+  | { name: "settings" }
   | { name: "not-found"; path: string };
 
 /** Current location pathname. */
@@ -22,6 +23,7 @@ export function matchRoute(path: string): Route {
   const p = path.length > 1 ? path.replace(/\/+$/, "") : path;
   if (p === "/" || p === "") return { name: "fleet" };
   if (p === "/alerts") return { name: "alerts" };
+  if (p === "/settings") return { name: "settings" };
   const host = /^\/hosts\/([^/]+)$/.exec(p);
   if (host?.[1]) {
     try {

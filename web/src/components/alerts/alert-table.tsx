@@ -4,9 +4,9 @@ import { now } from "../../lib/clock";
 import { formatAgo, formatDateTime } from "../../lib/format";
 import { hostPath } from "../../lib/router";
 import { type Column, ListTable } from "../common/data-table";
+import { Field, FormFooter, useSubmit } from "../common/form";
 import { Link } from "../common/link";
 import { Options } from "../common/options";
-import { Field, FormFooter, useSubmit } from "./form";
 import { formatMetricValue } from "./format-alert";
 
 /** Silence durations offered, seconds -> text. */

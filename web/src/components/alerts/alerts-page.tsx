@@ -11,6 +11,7 @@ import { ChannelsSection } from "./channels-section";
 import { RulesSection } from "./rules-section";
 import { AlertsSection } from "./section";
 import { SilencesSection } from "./silences-section";
+import "../../styles/forms.css";
 import "../../styles/alerts.css";
 
 /** Rules are evaluated once a minute by the hub's cron: refreshing faster shows nothing new. */

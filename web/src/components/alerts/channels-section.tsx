@@ -13,8 +13,8 @@ import {
 import { errorMessage } from "../../lib/api";
 import { useResource } from "../../lib/use-resource";
 import { ListTable } from "../common/data-table";
+import { Field, FormFooter, useSubmit } from "../common/form";
 import { Options } from "../common/options";
-import { Field, FormFooter, useSubmit } from "./form";
 import { EnabledStatus, ManageButtons, NewButton } from "./row-actions";
 import { AlertsSection, useAction, useEditor } from "./section";
 

@@ -2,8 +2,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { Aggregation, Comparator, Severity } from "../../../../worker/src/db/alerts-schema";
 import { createRule, type RuleInput, type RuleView, replaceRule } from "../../lib/alerts-api";
+import { Field, FormFooter, useSubmit } from "../common/form";
 import { Options } from "../common/options";
-import { Field, FormFooter, useSubmit } from "./form";
 import { RULE_METRIC_SUGGESTIONS } from "./rule-metrics";
 
 // Option labels typed against the hub's own unions: a value added there fails to compile here.

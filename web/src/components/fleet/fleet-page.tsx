@@ -1,11 +1,14 @@
 import { thresholdsSettled } from "../../lib/fleet-alerts";
 import { statusFilter, textFilter, viewMode, visibleHosts } from "../../lib/fleet-view";
 import { live } from "../../lib/live";
+import { session } from "../../lib/session";
 import { FleetGrid } from "./fleet-grid";
 import { FleetTable } from "./fleet-table";
 import { FleetToolbar } from "./fleet-toolbar";
 
 function Empty({ ready }: { ready: boolean }) {
+  const s = session.value;
+  const admin = s.state === "signed-in" && s.info.role === "admin";
   if (!ready) {
     return (
       <p class="notice" data-testid="fleet-loading">
@@ -17,10 +20,17 @@ function Empty({ ready }: { ready: boolean }) {
     return (
       <div class="notice" data-testid="fleet-empty">
         <p>No hosts in this fleet yet.</p>
-        <p>
-          Install the agent on a host (<code>npm install -g fleetwatch-agent</code>) and start it with an
-          agent token of this fleet; it appears here within seconds.
-        </p>
+        {admin ? (
+          <p>
+            Choose <strong>Add host</strong> for an agent token and the commands that install and start the
+            agent; the host appears here within seconds.
+          </p>
+        ) : (
+          <p>
+            Install the agent on a host (<code>npm install -g fleetwatch-agent</code>) and start it with an
+            agent token of this fleet; it appears here within seconds.
+          </p>
+        )}
       </div>
     );
   }

@@ -9,6 +9,7 @@ import {
   viewMode,
 } from "../../lib/fleet-view";
 import { Options } from "../common/options";
+import { AddHostButton } from "./add-host-button";
 
 const SORTS: Record<SortKey, string> = {
   status: "Sort: Status",
@@ -27,7 +28,10 @@ const STATUSES: Record<StatusFilter, string> = {
   offline: "Offline",
 };
 
-/** Filter, sort and view controls of the fleet page; `shown` is undefined until the list is. */
+/**
+ * Filter, sort and view controls of the fleet page, and (admins) Add host;
+ * `shown` is undefined until the list is.
+ */
 export function FleetToolbar({ shown, total }: { shown: number | undefined; total: number }) {
   const mode = viewMode.value;
   return (
@@ -111,6 +115,7 @@ export function FleetToolbar({ shown, total }: { shown: number | undefined; tota
       <p class="toolbar-count num" data-testid="shown-count" aria-live="polite">
         {shown === undefined ? "Loading…" : shown === total ? `${total} hosts` : `${shown} of ${total} hosts`}
       </p>
+      <AddHostButton />
     </search>
   );
 }

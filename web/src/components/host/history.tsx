@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { HostView } from "../../../../worker/src/metrics/types";
-import { type ChartSpec, chartSpecs, RANGES, type RangeId } from "../../lib/series";
+import { type ChartSpec, chartSpecs, RANGES, type RangeId, stepFor } from "../../lib/series";
 import { Chart } from "./chart";
+import { ExportLinks } from "./export-links";
 
 /** Short ranges refresh while the page is open; long ones barely move in a minute. */
 const REFRESH_MS = 60_000;
@@ -26,7 +27,7 @@ function CollapsedChart(props: ChartProps) {
   );
 }
 
-/** History charts with range buttons. */
+/** History charts with range buttons, and the range's export. */
 export function History({ fleet, host }: { fleet: string; host: HostView }) {
   const [rangeId, setRangeId] = useState<RangeId>("1h");
   const [to, setTo] = useState(() => Date.now());
@@ -73,6 +74,12 @@ export function History({ fleet, host }: { fleet: string; host: HostView }) {
             </button>
           ))}
         </fieldset>
+        <ExportLinks
+          fleet={fleet}
+          hostId={host.id}
+          range={{ from, to, stepS: stepFor(range.ms) }}
+          rangeLabel={range.label}
+        />
         <p class="muted small history-hint">Drag across a chart to zoom, double-click to reset.</p>
       </div>
       <div class="charts">

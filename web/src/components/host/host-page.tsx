@@ -11,6 +11,7 @@ import { History } from "./history";
 import { HostInfo } from "./host-info";
 import { FilesystemsTable, InterfacesTable, ProcessTable, TemperaturesTable } from "./host-tables";
 import { LiveValues } from "./live-values";
+import { RemoveHost } from "./remove-host";
 import { Sparklines } from "./sparklines";
 import "../../styles/host.css";
 
@@ -20,6 +21,7 @@ export function HostPage({ id }: { id: string }) {
   const host = hostSignal.value;
   const s = session.value;
   const fleet = s.state === "signed-in" ? s.info.fleet : undefined;
+  const admin = s.state === "signed-in" && s.info.role === "admin";
   const name = host?.info.hostname || id;
 
   useEffect(() => {
@@ -59,6 +61,7 @@ export function HostPage({ id }: { id: string }) {
         <span class="muted">
           Last seen <LastSeen host={hostSignal} />
         </span>
+        {fleet && admin && <RemoveHost fleet={fleet} id={host.id} name={name} />}
       </header>
       <Labels labels={host.info.labels} />
       <div class="host-top">

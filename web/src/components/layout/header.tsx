@@ -4,7 +4,7 @@ import { Link } from "../common/link";
 import { ConnectionIndicator } from "./connection-indicator";
 import { StatusCounts } from "./status-counts";
 
-/** App header: brand, navigation (room for more sections such as alerts), counts, connection, account. */
+/** App header: brand, navigation (Settings for admins), counts, connection, account. */
 export function Header() {
   const s = session.value;
   const name = route.value.name;
@@ -29,6 +29,16 @@ export function Header() {
           <Link href="/alerts" class="nav-link" aria-current={name === "alerts" ? "page" : undefined}>
             Alerts
           </Link>
+          {s.state === "signed-in" && s.info.role === "admin" && (
+            <Link
+              href="/settings"
+              class="nav-link"
+              aria-current={name === "settings" ? "page" : undefined}
+              data-testid="nav-settings"
+            >
+              Settings
+            </Link>
+          )}
         </nav>
         <ConnectionIndicator />
         {s.state === "signed-in" && (

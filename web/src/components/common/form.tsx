@@ -1,7 +1,8 @@
 import { type Signal, useSignal } from "@preact/signals";
 import type { ComponentChildren, TargetedSubmitEvent } from "preact";
-import { ErrorNotice } from "../common/notice";
 import { type FormError, formError } from "./field-error";
+import { ErrorNotice } from "./notice";
+import "../../styles/forms.css";
 
 /** A labelled control stacked under its label; `wide` spans two grid columns. */
 export function Field({
@@ -37,7 +38,7 @@ export interface Submission {
 }
 
 /**
- * Submit handling shared by the alerts forms: one request at a time, the
+ * Submit handling shared by the dashboard's forms: one request at a time, the
  * hub's validation message shown in the form's words (`labels`: API field ->
  * label), and the field it names marked invalid and focused. `save` runs
  * the request; on success the caller usually unmounts the form.
