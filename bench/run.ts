@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,ingest-cadence,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +43,8 @@ const BENCHES: Bench[] = [
     // The same fleet spread over 4 ingest shards; --quick stays within its time without it.
     skip: () => (QUICK && !only?.includes("ingest-sharded") ? "full run only (--quick)" : undefined),
   },
+  // Capacity at the agent's real cadence (one sample per body chunk every 5 s): workerd CPU from /proc.
+  { id: "ingest-cadence", file: "bench/ingest-cadence.ts", quickArgs: ["--quick"] },
   { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "3"] },
   // Bytes on disk per stored value and hosts per database: realistic hosts, 23 h through a real hub.
   { id: "storage", file: "bench/storage.ts", quickArgs: ["--quick"] },

@@ -40,8 +40,12 @@ export function isVirtual(name: string): boolean {
 export class InterfaceFilter {
   private readonly first = new Map<string, number>();
   private readonly active = new Set<string>();
+  private readonly all: boolean;
 
-  constructor(private readonly all = false) {}
+  // A plain field, not a parameter property: benchmarks load this file with Node's type stripping.
+  constructor(all = false) {
+    this.all = all;
+  }
 
   keep(t: InterfaceTotals): boolean {
     if (this.all || !isVirtual(t.name) || this.active.has(t.name)) return true;
