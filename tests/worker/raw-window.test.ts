@@ -2,7 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { decodeTable } from "../../worker/src/codec/columns";
-import { RAW_FLUSH_AGE_MS, RawWindow, SEGMENT_MAX_BYTES } from "../../worker/src/fleet/raw-window";
+import { GROUP_HOSTS, groupCount, groupOf } from "../../worker/src/fleet/host-groups";
+import {
+  type DirEntry,
+  RAW_FLUSH_AGE_MS,
+  RawWindow,
+  SEGMENT_MAX_BYTES,
+} from "../../worker/src/fleet/raw-window";
 import { SEQ_COLUMN } from "../../worker/src/fleet/segment-codec";
 import type { ValidSample } from "../../worker/src/fleet/validate-sample";
 import type { Metrics } from "../../worker/src/metrics/types";
@@ -26,33 +32,51 @@ function wide(seq: number, t: number, mounts: number, pct = 40, noise = 0): Vali
   return { seq, timeMs: t, metrics };
 }
 
-/** Runs `fn` against a fresh RawWindow on a fresh fleet object's real SQLite storage. */
-async function withWindow<T>(fn: (raw: RawWindow, sql: SqlStorage) => T): Promise<T> {
+/** Runs `fn` against a fresh RawWindow (of a fleet of `hosts`) on a fresh fleet object's real SQLite storage. */
+async function withWindow<T>(fn: (raw: RawWindow, sql: SqlStorage) => T, hosts = 1): Promise<T> {
   const stub = env.FLEET.get(env.FLEET.idFromName(`raw-${crypto.randomUUID()}`));
   return runInDurableObject(stub, (_obj, state) => {
     const sql = state.storage.sql;
     RawWindow.migrate(sql);
-    return fn(new RawWindow(sql), sql);
+    return fn(new RawWindow(sql, { hostCount: () => hosts }), sql);
   });
 }
 
-/** Stored segments in time order: samples in each (decoded), bytes and seq range. */
-function segments(sql: SqlStorage) {
+/** Stored rows in time order, each with its hosts' parts: samples in each (decoded), bytes and seq range. */
+function storedRows(sql: SqlStorage) {
   return sql
-    .exec<{ points: ArrayBuffer; min_seq: number; max_seq: number }>(
-      "SELECT points, min_seq, max_seq FROM raw_segments ORDER BY max_t",
+    .exec<{ groups: number; grp: number; dir: string; data: ArrayBuffer }>(
+      "SELECT groups, grp, dir, data FROM raw_groups ORDER BY max_t, id",
     )
     .toArray()
-    .map((r) => ({
-      n: decodeTable(new Uint8Array(r.points)).t.length,
-      bytes: r.points.byteLength,
-      min_seq: r.min_seq,
-      max_seq: r.max_seq,
-    }));
+    .map((r) => {
+      let at = 0;
+      const parts = (JSON.parse(r.dir) as DirEntry[]).map(([host, min_seq, max_seq, , , bytes]) => {
+        const table = decodeTable(new Uint8Array(r.data, at, bytes));
+        at += bytes;
+        return { host, n: table.t.length, bytes, min_seq, max_seq };
+      });
+      return { groups: r.groups, grp: r.grp, bytes: r.data.byteLength, parts };
+    });
+}
+
+/** Every stored part in row order. */
+const segments = (sql: SqlStorage) => storedRows(sql).flatMap((r) => r.parts);
+
+/** `count` host ids that fall in distinct groups of a fleet of `hosts`. */
+function hostsInDistinctGroups(count: number, hosts: number): string[] {
+  const groups = groupCount(hosts);
+  const seen = new Map<number, string>();
+  for (let i = 0; seen.size < count; i++) {
+    const id = `host-${i}`;
+    const g = groupOf(id, groups);
+    if (!seen.has(g)) seen.set(g, id);
+  }
+  return [...seen.values()];
 }
 
 describe("raw window packing", () => {
-  it("writes a host's samples as one row once the oldest has waited the flush age", async () => {
+  it("writes a group's samples as one row once its oldest has waited the flush age", async () => {
     await withWindow((raw, sql) => {
       const t0 = 1_700_000_000_000;
       for (let i = 1; i <= 60; i++) raw.add("h1", wide(i, t0 + i * 5000, 2), t0);
@@ -62,12 +86,85 @@ describe("raw window packing", () => {
       expect(segments(sql)).toEqual([]);
       expect(raw.nextFlushAt()).toBe(t0 + RAW_FLUSH_AGE_MS);
 
+      // A small fleet is one group: h2 is younger but shares h1's row.
       expect(raw.flushDue(t0 + RAW_FLUSH_AGE_MS)).toBe(1);
-      expect(segments(sql).map((s) => s.n)).toEqual([60]);
-      // h2 is younger and still waits, readable from memory.
-      expect(raw.pendingCount).toBe(1);
+      expect(segments(sql).map((s) => [s.host, s.n])).toEqual([
+        ["h1", 60],
+        ["h2", 1],
+      ]);
+      expect(raw.pendingCount).toBe(0);
+      expect(raw.nextFlushAt()).toBeUndefined();
       expect(raw.range("h2", t0, t0).map((p) => p.v.cpu)).toEqual([40]);
-      expect(raw.nextFlushAt()).toBe(t0 + 200_000 + RAW_FLUSH_AGE_MS);
+      expect(raw.range("h1", t0, t0 + 60 * 5000)).toHaveLength(60);
+    });
+  });
+
+  it("writes one row per group, not per host, and keeps groups apart", async () => {
+    const fleet = 4 * GROUP_HOSTS;
+    const [a, b] = hostsInDistinctGroups(2, fleet) as [string, string];
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      // Every host of the fleet sends 60 samples; a's and b's groups are due first.
+      const ids = Array.from({ length: fleet }, (_, i) => `host-${i}`);
+      for (const id of ids) for (let i = 1; i <= 60; i++) raw.add(id, wide(i, t0 + i * 5000, 1, i), t0);
+      const rows = raw.flush();
+      expect(rows).toBe(groupCount(fleet));
+      expect(storedRows(sql)).toHaveLength(groupCount(fleet));
+      for (const r of storedRows(sql)) {
+        expect(r.groups).toBe(groupCount(fleet));
+        for (const p of r.parts) expect(groupOf(p.host, r.groups)).toBe(r.grp);
+      }
+      expect(segments(sql)).toHaveLength(fleet);
+      // Each host reads back its own samples only.
+      for (const id of [a, b]) {
+        const back = raw.range(id, t0, t0 + 61 * 5000);
+        expect(back.map((p) => p.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+        expect(back.map((p) => p.v.cpu)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      }
+      // A commit writes the committing host's group, with whatever its neighbours hold.
+      raw.add(a, wide(61, t0 + 61 * 5000, 1), t0);
+      raw.add(b, wide(61, t0 + 61 * 5000, 1), t0);
+      expect(raw.flush(a)).toBe(1);
+      expect(raw.pendingCount).toBe(1);
+      expect(raw.range(b, t0 + 61 * 5000, t0 + 61 * 5000)).toHaveLength(1);
+    }, fleet);
+  });
+
+  it("still finds rows written under a smaller group count after the fleet grows", async () => {
+    let hosts = 1;
+    const stub = env.FLEET.get(env.FLEET.idFromName(`raw-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, (_obj, state) => {
+      const sql = state.storage.sql;
+      RawWindow.migrate(sql);
+      const raw = new RawWindow(sql, { hostCount: () => hosts });
+      const t0 = 1_700_000_000_000;
+      raw.add("h1", wide(1, t0, 1, 10), t0);
+      raw.flush();
+      hosts = 10 * GROUP_HOSTS;
+      raw.add("h1", wide(2, t0 + 5000, 1, 20), t0);
+      raw.flush();
+      expect(storedRows(sql).map((r) => r.groups)).toEqual([1, groupCount(hosts)]);
+      // A restarted object reads both, and still refuses a replay of either.
+      const again = new RawWindow(sql, { hostCount: () => hosts });
+      expect(again.range("h1", t0, t0 + 5000).map((p) => p.v.cpu)).toEqual([10, 20]);
+      expect(again.add("h1", wide(1, t0, 1, 10), t0)).toBe(false);
+      expect(again.add("h1", wide(2, t0 + 5000, 1, 20), t0)).toBe(false);
+      expect(again.add("h1", wide(3, t0 + 10_000, 1, 30), t0)).toBe(true);
+    });
+  });
+
+  it("forgets a host: its parts leave shared rows, its neighbours' stay", async () => {
+    await withWindow((raw, sql) => {
+      const t0 = 1_700_000_000_000;
+      raw.add("h1", wide(1, t0, 1, 10), t0);
+      raw.add("h2", wide(1, t0, 1, 20), t0);
+      raw.flush();
+      raw.add("h1", wide(2, t0 + 5000, 1, 11), t0);
+      raw.flush();
+      raw.forget("h1");
+      expect(segments(sql).map((p) => p.host)).toEqual(["h2"]);
+      expect(raw.range("h1", t0, t0 + 5000)).toEqual([]);
+      expect(raw.range("h2", t0, t0 + 5000).map((p) => p.v.cpu)).toEqual([20]);
     });
   });
 
@@ -80,7 +177,7 @@ describe("raw window packing", () => {
 
       const segs = segments(sql);
       expect(segs.length).toBeGreaterThan(1);
-      for (const s of segs) expect(s.bytes).toBeLessThanOrEqual(SEGMENT_MAX_BYTES);
+      for (const r of storedRows(sql)) expect(r.bytes).toBeLessThanOrEqual(SEGMENT_MAX_BYTES);
       expect(segs.reduce((a, s) => a + s.n, 0)).toBe(n);
       // Segments do not overlap in seq, so each seq is stored exactly once.
       for (let i = 1; i < segs.length; i++) {
@@ -149,8 +246,8 @@ describe("raw window packing", () => {
       raw.add("h1", { seq: 1, timeMs: t0, metrics: { load: { load1: 1.25, load5: 2, load15: 3 } } }, t0);
       raw.add("h1", wide(2, t0 + 5000, 1, 37.42), t0);
       raw.flush();
-      const [row] = sql.exec<{ points: ArrayBuffer }>("SELECT points FROM raw_segments").toArray();
-      const table = decodeTable(new Uint8Array(row?.points ?? new ArrayBuffer(0)));
+      const [row] = sql.exec<{ data: ArrayBuffer }>("SELECT data FROM raw_groups").toArray();
+      const table = decodeTable(new Uint8Array(row?.data ?? new ArrayBuffer(0)));
       expect(table.t).toEqual([t0, t0 + 5000]);
       expect(table.cols.get(SEQ_COLUMN)).toEqual([1, 2]);
       expect(table.cols.get("load1")).toEqual([1.25, null]);

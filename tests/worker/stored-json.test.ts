@@ -120,12 +120,9 @@ describe("a corrupt row in the fleet object's SQLite", () => {
     await client.push({ samples: [sample(2, now - 20_000, cpu(20))] });
     await runInDurableObject(stub(fleet.id), (_obj, state) => {
       const sql = state.storage.sql;
-      expect(sql.exec("SELECT COUNT(*) AS n FROM raw_segments").one().n).toBe(2);
-      sql.exec(
-        "UPDATE raw_segments SET points = ? WHERE host_id = ? AND max_seq = 2",
-        '{"k":["cpu"],"p":[[2,"soon",20]]}',
-        hostId,
-      );
+      const rows = sql.exec<{ id: number }>("SELECT id FROM raw_groups ORDER BY max_t").toArray();
+      expect(rows).toHaveLength(2);
+      sql.exec("UPDATE raw_groups SET dir = ? WHERE id = ?", `[["${hostId}",2,2,"soon",0,10]]`, rows[1]?.id);
     });
     const logged = errors();
     const res = await call(
@@ -135,9 +132,7 @@ describe("a corrupt row in the fleet object's SQLite", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as SeriesResult).points.map((p) => p.avg)).toEqual([10]);
     expect(logged().join("\n")).toMatch(
-      new RegExp(
-        `raw_segments row \\(${hostId}, max_t \\d+, max_seq 2\\): p\\.0: seq and time must be numbers`,
-      ),
+      /raw_groups row \(1, 0, max_t \d+, id \d+\): dir: 0\.3: expected a number; row skipped/,
     );
   });
 });

@@ -49,7 +49,11 @@ export function wireFleet(
   };
   const meta = new FleetMeta(sql);
   const hosts = new HostTable(sql);
-  const raw = new RawWindow(sql);
+  const raw = new RawWindow(sql, {
+    hostCount: () => hosts.size,
+    seqBound: (id) => hosts.get(id)?.lastSeq ?? 0,
+    onWrite: (groups, grp) => hosts.flushGroup(groups, grp),
+  });
   const rollups = new RollupStore(sql, raw, usage);
   const health = new FlushHealth(sql);
   const alarms = new AlarmClock(ctx.storage, log);

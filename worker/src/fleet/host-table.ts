@@ -1,5 +1,13 @@
-import { checkHostInfo, checkMetrics, decodeStored, StoredJsonError } from "../db/stored-json";
+import {
+  type Check,
+  checkHostInfo,
+  checkMetrics,
+  decodeStored,
+  StoredJsonError,
+  tryDecodeStored,
+} from "../db/stored-json";
 import type { HostInfoView, HostStatus, HostView, Metrics } from "../metrics/types";
+import { groupCount, groupOf } from "./host-groups";
 import { mergeMetrics } from "./merge";
 import { hostStatus, STALE_AFTER_INTERVALS } from "./status";
 import type { Sql } from "./usage";
@@ -17,18 +25,44 @@ interface HostRecord {
   status: HostStatus;
 }
 
+/** One host's live state in a state row: `[lastSeen, stateTime, lastSeq, metrics]`. */
+type StateEntry = [lastSeen: number, stateTime: number, lastSeq: number, metrics: unknown];
+
+/** Checks a parsed state row's shape; each entry's metrics are checked on their own, so one bad host skips alone. */
+const checkStateRow: Check<Record<string, StateEntry>> = (v) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new Error("expected an object of host states");
+  for (const [id, e] of Object.entries(v)) {
+    if (!Array.isArray(e) || e.length !== 4 || ![0, 1, 2].every((i) => typeof e[i] === "number"))
+      throw new Error(`${id}: expected [lastSeen, stateTime, lastSeq, metrics]`);
+  }
+  return v as Record<string, StateEntry>;
+};
+
 /**
  * Live state of every host of the fleet: in memory for speed, in DO SQLite
- * so it survives eviction. Rows are written on flush, not per sample.
+ * so it survives eviction. A host's identity and info are its `hosts` row,
+ * written at Hello; its live state is written with the other hosts of its
+ * group (`host-groups.ts`) as one `host_state` row, on flush, never per
+ * sample. Rows of `hosts` from before state rows carry the state they had
+ * then; a newer state row wins.
  */
 export class HostTable {
   private readonly hosts = new Map<string, HostRecord>();
   private readonly dirty = new Set<string>();
+  /** Group count the state rows were written with (0: none yet, or several after a crash mid-change). */
+  private stateGroups = 0;
 
   constructor(private readonly sql: Sql) {}
 
-  /** Creates the table; safe to call on every start. */
+  /** Creates the tables; safe to call on every start. */
   static migrate(sql: Sql): void {
+    sql.exec(`CREATE TABLE IF NOT EXISTS host_state (
+      groups INTEGER NOT NULL,
+      grp INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      PRIMARY KEY (groups, grp)
+    ) WITHOUT ROWID`);
     sql.exec(`CREATE TABLE IF NOT EXISTS hosts (
       id TEXT PRIMARY KEY,
       info TEXT NOT NULL,
@@ -78,6 +112,39 @@ export class HostTable {
         status: hostStatus(r.last_seen, info.intervalS, now),
       });
     }
+    this.loadStates(now);
+  }
+
+  /** Overlays the state rows: a host's entry wins over an older one (and over its `hosts` row's). */
+  private loadStates(now: number): void {
+    const counts = new Set<number>();
+    for (const r of this.sql.exec<{ groups: number; grp: number; data: string }>(
+      "SELECT * FROM host_state",
+    )) {
+      counts.add(r.groups);
+      const where = `host_state row (${r.groups}, ${r.grp})`;
+      const row = tryDecodeStored(r.data, checkStateRow, where);
+      if (!row.ok) {
+        console.error(`${row.error.message}; its hosts keep their older state`);
+        continue;
+      }
+      for (const [id, [lastSeen, stateTime, lastSeq, m]] of Object.entries(row.value)) {
+        const h = this.hosts.get(id);
+        if (!h || lastSeen < h.lastSeen) continue;
+        let metrics: Metrics;
+        try {
+          metrics = checkMetrics(m);
+        } catch (e) {
+          console.error(
+            `${where}: ${id}: ${e instanceof Error ? e.message : String(e)}; host keeps its older state`,
+          );
+          continue;
+        }
+        Object.assign(h, { metrics, lastSeen, stateTime, lastSeq: Math.max(h.lastSeq, lastSeq) });
+        h.status = hostStatus(lastSeen, h.info.intervalS, now);
+      }
+    }
+    this.stateGroups = counts.size === 1 ? ([...counts][0] as number) : 0;
   }
 
   get(id: string): HostRecord | undefined {
@@ -92,24 +159,22 @@ export class HostTable {
     return [...this.hosts.keys()];
   }
 
-  /** Registers a host or refreshes its info (Hello). Persists at once: Hello is rare. */
+  /** Registers a host or refreshes its info (Hello). Persists its `hosts` row at once: Hello is rare. */
   upsertInfo(id: string, info: HostInfoView, now: number): void {
-    const h = this.hosts.get(id);
+    let h = this.hosts.get(id);
     if (h) h.info = info;
     else {
-      this.hosts.set(id, {
-        id,
-        info,
-        metrics: {},
-        lastSeen: 0,
-        stateTime: 0,
-        lastSeq: 0,
-        createdAt: now,
-        status: "offline",
-      });
+      h = { id, info, metrics: {}, lastSeen: 0, stateTime: 0, lastSeq: 0, createdAt: now, status: "offline" };
+      this.hosts.set(id, h);
     }
-    this.dirty.add(id);
-    this.flush(id);
+    this.sql.exec(
+      `INSERT INTO hosts (id, info, metrics, last_seen, state_time, last_seq, created_at)
+       VALUES (?, ?, '{}', 0, 0, 0, ?)
+       ON CONFLICT (id) DO UPDATE SET info = excluded.info`,
+      id,
+      JSON.stringify(info),
+      h.createdAt,
+    );
   }
 
   /**
@@ -178,33 +243,82 @@ export class HostTable {
       .filter((v): v is HostView => v !== undefined);
   }
 
-  /** Writes dirty hosts (one row each). Returns rows written. */
+  /**
+   * Writes the state of dirty hosts: one row per group that holds one (with
+   * only, that host's group, if it is dirty). A fleet whose group count
+   * changed since the last write rewrites every group under the new count.
+   * Returns rows written.
+   */
   flush(only?: string): number {
-    const ids = only === undefined ? [...this.dirty] : this.dirty.has(only) ? [only] : [];
-    for (const id of ids) {
-      const h = this.hosts.get(id);
-      this.dirty.delete(id);
-      if (!h) continue;
-      this.sql.exec(
-        `INSERT INTO hosts (id, info, metrics, last_seen, state_time, last_seq, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET info = excluded.info, metrics = excluded.metrics,
-           last_seen = excluded.last_seen, state_time = excluded.state_time, last_seq = excluded.last_seq`,
-        h.id,
-        JSON.stringify(h.info),
-        JSON.stringify(h.metrics),
-        h.lastSeen,
-        h.stateTime,
-        h.lastSeq,
-        h.createdAt,
-      );
-    }
-    return ids.length;
+    if (only !== undefined && !this.dirty.has(only)) return 0;
+    const groups = groupCount(this.hosts.size);
+    if (groups !== this.stateGroups) return this.rewriteAll(groups);
+    const due = new Set<number>();
+    for (const id of only === undefined ? this.dirty : [only]) due.add(groupOf(id, groups));
+    for (const grp of due) this.writeGroup(groups, grp, this.members(groups, grp));
+    return due.size;
   }
 
+  /**
+   * Writes one group's state: called in the transaction that writes the
+   * group's raw row, so a host's durable last seq is never below a stored
+   * one (the raw window dedupes against it).
+   */
+  flushGroup(groups: number, grp: number): number {
+    if (groups !== this.stateGroups) return this.rewriteAll(groups);
+    this.writeGroup(groups, grp, this.members(groups, grp));
+    return 1;
+  }
+
+  private rewriteAll(groups: number): number {
+    const byGroup = new Map<number, HostRecord[]>();
+    for (const h of this.hosts.values()) {
+      const grp = groupOf(h.id, groups);
+      const list = byGroup.get(grp);
+      if (list) list.push(h);
+      else byGroup.set(grp, [h]);
+    }
+    this.sql.exec("DELETE FROM host_state WHERE groups != ?", groups);
+    for (const [grp, members] of byGroup) this.writeGroup(groups, grp, members);
+    this.stateGroups = groups;
+    return byGroup.size;
+  }
+
+  /** Hosts of one group. A scan of the fleet: a group is written at most once per commit or alarm. */
+  private members(groups: number, grp: number): HostRecord[] {
+    const out: HostRecord[] = [];
+    for (const h of this.hosts.values()) if (groupOf(h.id, groups) === grp) out.push(h);
+    return out;
+  }
+
+  private writeGroup(groups: number, grp: number, members: HostRecord[]): void {
+    const data: Record<string, StateEntry> = {};
+    for (const h of members) {
+      data[h.id] = [h.lastSeen, h.stateTime, h.lastSeq, h.metrics];
+      this.dirty.delete(h.id);
+    }
+    if (members.length === 0) {
+      this.sql.exec("DELETE FROM host_state WHERE groups = ? AND grp = ?", groups, grp);
+      return;
+    }
+    this.sql.exec(
+      `INSERT INTO host_state (groups, grp, data) VALUES (?, ?, ?)
+       ON CONFLICT (groups, grp) DO UPDATE SET data = excluded.data`,
+      groups,
+      grp,
+      JSON.stringify(data),
+    );
+  }
+
+  /** Forgets a host: its `hosts` row, and its entry in its group's state row. */
   delete(id: string): boolean {
     this.dirty.delete(id);
     this.sql.exec("DELETE FROM hosts WHERE id = ?", id);
-    return this.hosts.delete(id);
+    const had = this.hosts.delete(id);
+    if (had && this.stateGroups > 0) {
+      const grp = groupOf(id, this.stateGroups);
+      this.writeGroup(this.stateGroups, grp, this.members(this.stateGroups, grp));
+    }
+    return had;
   }
 }

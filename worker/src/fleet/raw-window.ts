@@ -1,6 +1,7 @@
 import { decodeTable, type Table } from "../codec/columns";
 import { type Check, tryDecodeStored } from "../db/stored-json";
 import { flattenMetrics } from "../metrics/catalog";
+import { groupCount, groupOf } from "./host-groups";
 import { encodeSegment, type RawPoint, SEQ_COLUMN, unpackTable } from "./segment-codec";
 import type { Sql } from "./usage";
 import type { ValidSample } from "./validate-sample";
@@ -54,11 +55,63 @@ export const checkSegment: Check<PackedSegment> = (v) => {
 };
 
 /**
- * The columns of a segment row a read needs: its points and its key (for
- * errors). `points` holds a binary table (`codec/columns.ts`) in rows
- * written since the binary format, JSON text (`PackedSegment`) in older rows.
+ * The columns of a per-host segment row (`raw_segments`, written before
+ * rows were shared by a group of hosts) a read needs: its points and its
+ * key (for errors). `points` holds a binary table (`codec/columns.ts`) or,
+ * in the oldest rows, JSON text (`PackedSegment`).
  */
 type SegmentRow = { points: string | ArrayBuffer; max_t: number; max_seq: number };
+
+/** A group row as read: its directory, the hosts' segments back to back, and its key. */
+type GroupRow = { dir: string; data: ArrayBuffer; groups: number; grp: number; max_t: number; id: number };
+
+/**
+ * One host's part of a group row: `[host id, min seq, max seq, min time,
+ * max time, bytes]`, in the order the parts lie in `data`. A host may have
+ * several parts in one row (a replayed burst split at the size cap).
+ */
+export type DirEntry = [
+  host: string,
+  minSeq: number,
+  maxSeq: number,
+  minT: number,
+  maxT: number,
+  bytes: number,
+];
+
+/** Checks a parsed directory: every read of a group row goes through it. */
+export const checkDirectory: Check<DirEntry[]> = (v) => {
+  if (!Array.isArray(v)) throw new Error("expected an array of [host, minSeq, maxSeq, minT, maxT, bytes]");
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    if (!Array.isArray(e) || e.length !== 6 || typeof e[0] !== "string")
+      throw new Error(`${i}: expected [host, minSeq, maxSeq, minT, maxT, bytes]`);
+    for (let j = 1; j < 6; j++)
+      if (typeof e[j] !== "number" || !Number.isFinite(e[j])) throw new Error(`${i}.${j}: expected a number`);
+  }
+  return v as DirEntry[];
+};
+
+/** What a raw window needs of the fleet around it. */
+export interface RawWindowOptions {
+  /** Hosts in the fleet, which sets the group count (default 1). */
+  hostCount?: () => number;
+  /**
+   * A seq at or above every stored seq of the host (the live state's last
+   * seq, which `onWrite` keeps durable with every row): a higher seq is new
+   * without a read. Default: unknown, so every sample is checked.
+   */
+  seqBound?: (hostId: string) => number;
+  /** Called inside the transaction that writes a group's row, before the write. */
+  onWrite?: (groups: number, grp: number) => void;
+}
+
+/** A part of a row being written: one host's samples, encoded. */
+interface Part {
+  host: string;
+  bytes: Uint8Array;
+  rows: (number | null)[][];
+}
 
 /** Samples of one host waiting to be written, already in packed (columnar) form. */
 class PendingSegment {
@@ -109,23 +162,53 @@ function unpack(seg: PackedSegment, from: number, to: number, out: RawPoint[], o
 }
 
 /**
- * The 5 s raw window in DO SQLite, PACKED: a host's samples are held in
- * memory (columnar, keys once) and written as one segment row per host every
- * RAW_FLUSH_AGE_MS, at the end of each ingest request, or when a segment
- * reaches its size cap. Billing counts rows written, so a row per sample
- * would cost ~60x more. Rows are append-only segments clustered by (host,
- * newest time, max seq): one b-tree and no secondary index, so a segment
- * costs exactly one row written and a time-range read touches only the
- * segments it needs. Each seq is stored once, so max seq is unique per host.
+ * The 5 s raw window in DO SQLite, PACKED and SHARED: a host's samples are
+ * held in memory (columnar, keys once) and written with those of the other
+ * hosts of its group (`host-groups.ts`) as one row: when the group's oldest
+ * pending sample has waited RAW_FLUSH_AGE_MS, when one of its hosts commits
+ * (the end of an ingest request: samples are durable before they are
+ * acknowledged), or when a host reaches RAW_FLUSH_POINTS. Billing counts
+ * rows written, so rows scale per group, not per host or per sample.
+ *
+ * A row is (group count, group, newest time, write id) -> a directory of
+ * its hosts' parts and the parts back to back, each a binary table with its
+ * own keys, so reading one host decodes its part alone. One b-tree, no
+ * secondary index: a row costs exactly one row written, and a time-range
+ * read of a host touches only its group's rows in that range. Duplicates
+ * are found by time: a replayed sample carries its original time, so only
+ * the rows that cover it can hold it.
+ *
+ * Rows of the per-host table before groups (`raw_segments`) are still read
+ * and deduplicated against until they age out of the window.
  */
 export class RawWindow {
   private readonly pending = new Map<string, PendingSegment>();
-  /** Highest seq stored per host, so the common in-order case needs no read to dedupe. */
-  private readonly maxSeq = new Map<string, number>();
+  /** Group counts rows were written with (a fleet that grew has rows of two). */
+  private readonly counts = new Set<number>();
+  /** Newest time stored per group (`${groups}/${grp}`), read once per group, then kept current. */
+  private readonly newest = new Map<string, number>();
+  /** Whether per-host rows of the earlier layout remain. */
+  private legacy = false;
+  /** Highest seq per host in the per-host rows, so the common case needs no read to dedupe. */
+  private readonly legacyMaxSeq = new Map<string, number>();
+  private loaded = false;
+  /** Write ids: unique per row with its key (time-based, so a restarted object never reuses one). */
+  private nextId = Date.now() * 1000;
 
-  constructor(private readonly sql: Sql) {}
+  private readonly hostCount: () => number;
+  private readonly seqBound: (hostId: string) => number;
+  private readonly onWrite: (groups: number, grp: number) => void;
 
-  /** Creates the table; safe to call on every start. */
+  constructor(
+    private readonly sql: Sql,
+    opts: RawWindowOptions = {},
+  ) {
+    this.hostCount = opts.hostCount ?? (() => 1);
+    this.seqBound = opts.seqBound ?? (() => Number.POSITIVE_INFINITY);
+    this.onWrite = opts.onWrite ?? (() => {});
+  }
+
+  /** Creates the tables; safe to call on every start. */
   static migrate(sql: Sql): void {
     sql.exec(`CREATE TABLE IF NOT EXISTS raw_segments (
       host_id TEXT NOT NULL,
@@ -136,6 +219,16 @@ export class RawWindow {
       points TEXT NOT NULL,
       PRIMARY KEY (host_id, max_t, max_seq)
     ) WITHOUT ROWID`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS raw_groups (
+      groups INTEGER NOT NULL,
+      grp INTEGER NOT NULL,
+      max_t INTEGER NOT NULL,
+      id INTEGER NOT NULL,
+      min_t INTEGER NOT NULL,
+      dir TEXT NOT NULL,
+      data BLOB NOT NULL,
+      PRIMARY KEY (groups, grp, max_t, id)
+    ) WITHOUT ROWID`);
   }
 
   /**
@@ -145,7 +238,7 @@ export class RawWindow {
   add(hostId: string, s: ValidSample, now = Date.now()): boolean {
     const pending = this.pending.get(hostId);
     if (pending?.seqs.has(s.seq)) return false;
-    if (s.seq <= this.storedMaxSeq(hostId) && this.isStored(hostId, s.seq)) return false;
+    if (this.isStored(hostId, s.seq, s.timeMs)) return false;
     const seg = pending ?? new PendingSegment(now);
     seg.add(s.seq, s.timeMs, flattenMetrics(s.metrics));
     if (!pending) this.pending.set(hostId, seg);
@@ -172,38 +265,111 @@ export class RawWindow {
     return first === undefined ? undefined : first + RAW_FLUSH_AGE_MS;
   }
 
-  /** Writes the pending samples of hosts whose oldest has waited RAW_FLUSH_AGE_MS. */
+  /** Writes the groups that hold a host whose oldest pending sample has waited RAW_FLUSH_AGE_MS. */
   flushDue(now: number): number {
-    let rows = 0;
+    const groups = groupCount(this.hostCount());
+    const due = new Set<number>();
     for (const [id, p] of this.pending) {
-      if (now - p.firstAt >= RAW_FLUSH_AGE_MS || p.rows.length >= RAW_FLUSH_POINTS) rows += this.flush(id);
+      if (now - p.firstAt >= RAW_FLUSH_AGE_MS || p.rows.length >= RAW_FLUSH_POINTS)
+        due.add(groupOf(id, groups));
     }
-    return rows;
-  }
-
-  /** Writes pending samples of one host (or all hosts): one row per host, split at SEGMENT_MAX_BYTES. */
-  flush(hostId?: string): number {
-    const ids = hostId === undefined ? [...this.pending.keys()] : [hostId];
     let rows = 0;
-    for (const id of ids) {
-      const seg = this.pending.get(id);
-      if (!seg || seg.rows.length === 0) continue;
-      const sorted = [...seg.rows].sort((a, b) => (a[1] as number) - (b[1] as number));
-      rows += this.writeRows(id, seg.keys, sorted);
-      this.pending.delete(id);
-    }
+    for (const grp of due) rows += this.flushGroup(groups, grp);
     return rows;
   }
 
-  /** Writes samples as one segment row, or as several when one would pass SEGMENT_MAX_BYTES. */
-  private writeRows(id: string, keys: readonly string[], rows: (number | null)[][]): number {
+  /**
+   * Writes the pending samples of a host's group (the host's with those of
+   * the hosts that share its row), or of every group. Returns rows written.
+   */
+  flush(hostId?: string): number {
+    const groups = groupCount(this.hostCount());
+    if (hostId !== undefined)
+      return this.pending.has(hostId) ? this.flushGroup(groups, groupOf(hostId, groups)) : 0;
+    const all = new Set<number>();
+    for (const id of this.pending.keys()) all.add(groupOf(id, groups));
+    let rows = 0;
+    for (const grp of all) rows += this.flushGroup(groups, grp);
+    return rows;
+  }
+
+  private flushGroup(groups: number, grp: number): number {
+    const parts: Part[] = [];
+    for (const [id, seg] of this.pending) {
+      if (groupOf(id, groups) !== grp || seg.rows.length === 0) continue;
+      const sorted = [...seg.rows].sort((a, b) => (a[1] as number) - (b[1] as number));
+      this.split(id, seg.keys, sorted, parts);
+    }
+    // Parts into rows under the size cap, in order.
+    let rows = 0;
+    let batch: Part[] = [];
+    let size = 0;
+    for (const part of parts) {
+      if (batch.length > 0 && size + part.bytes.length > SEGMENT_MAX_BYTES) {
+        this.writeRow(groups, grp, batch);
+        rows++;
+        batch = [];
+        size = 0;
+      }
+      batch.push(part);
+      size += part.bytes.length;
+    }
+    if (batch.length > 0) {
+      this.writeRow(groups, grp, batch);
+      rows++;
+    }
+    for (const part of parts) this.pending.delete(part.host);
+    return rows;
+  }
+
+  /** A host's samples as parts of at most SEGMENT_MAX_BYTES (a replayed burst is halved until each fits). */
+  private split(host: string, keys: readonly string[], rows: (number | null)[][], out: Part[]): void {
     const bytes = encodeSegment(keys, rows);
     if (bytes.length <= SEGMENT_MAX_BYTES || rows.length === 1) {
-      this.writeSegment(id, bytes, rows);
-      return 1;
+      out.push({ host, bytes, rows });
+      return;
     }
     const half = Math.ceil(rows.length / 2);
-    return this.writeRows(id, keys, rows.slice(0, half)) + this.writeRows(id, keys, rows.slice(half));
+    this.split(host, keys, rows.slice(0, half), out);
+    this.split(host, keys, rows.slice(half), out);
+  }
+
+  private writeRow(groups: number, grp: number, parts: Part[]): void {
+    this.ready();
+    this.onWrite(groups, grp);
+    const dir: DirEntry[] = [];
+    const data = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
+    let at = 0;
+    let minT = Number.POSITIVE_INFINITY;
+    let maxT = Number.NEGATIVE_INFINITY;
+    for (const p of parts) {
+      let minSeq = Number.POSITIVE_INFINITY;
+      let maxSeq = Number.NEGATIVE_INFINITY;
+      const first = p.rows[0]?.[1] as number;
+      const last = p.rows[p.rows.length - 1]?.[1] as number;
+      for (const r of p.rows) {
+        minSeq = Math.min(minSeq, r[0] as number);
+        maxSeq = Math.max(maxSeq, r[0] as number);
+      }
+      dir.push([p.host, minSeq, maxSeq, first, last, p.bytes.length]);
+      data.set(p.bytes, at);
+      at += p.bytes.length;
+      minT = Math.min(minT, first);
+      maxT = Math.max(maxT, last);
+    }
+    this.sql.exec(
+      "INSERT INTO raw_groups (groups, grp, max_t, id, min_t, dir, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      groups,
+      grp,
+      maxT,
+      this.nextId++,
+      minT,
+      JSON.stringify(dir),
+      data,
+    );
+    this.counts.add(groups);
+    const key = `${groups}/${grp}`;
+    this.newest.set(key, Math.max(this.newestOf(groups, grp), maxT));
   }
 
   /**
@@ -211,75 +377,253 @@ export class RawWindow {
    * with `only`, just that series (and only the samples that have it).
    */
   range(hostId: string, from: number, to: number, only?: string): RawPoint[] {
+    this.ready();
     const out: RawPoint[] = [];
-    const cursor = this.sql.exec<SegmentRow>(
-      "SELECT points, max_t, max_seq FROM raw_segments WHERE host_id = ? AND max_t >= ? AND min_t <= ?",
-      hostId,
-      from,
-      to,
-    );
     const wanted = only === undefined ? undefined : new Set([SEQ_COLUMN, only]);
-    for (const row of cursor) {
-      const seg = this.decode(hostId, row, wanted);
-      if (seg === undefined) continue;
-      if ("cols" in seg) unpackTable(seg, from, to, out, only);
-      else unpack(seg, from, to, out, only);
+    for (const groups of this.counts) {
+      const grp = groupOf(hostId, groups);
+      const rows = this.sql.exec<GroupRow>(
+        "SELECT dir, data, groups, grp, max_t, id FROM raw_groups WHERE groups = ? AND grp = ? AND max_t >= ? AND min_t <= ?",
+        groups,
+        grp,
+        from,
+        to,
+      );
+      for (const row of rows) {
+        for (const table of this.partsOf(row, hostId, from, to, wanted))
+          unpackTable(table, from, to, out, only);
+      }
+    }
+    if (this.legacy) {
+      const cursor = this.sql.exec<SegmentRow>(
+        "SELECT points, max_t, max_seq FROM raw_segments WHERE host_id = ? AND max_t >= ? AND min_t <= ?",
+        hostId,
+        from,
+        to,
+      );
+      for (const row of cursor) {
+        const seg = this.decodeLegacy(hostId, row, wanted);
+        if (seg === undefined) continue;
+        if ("cols" in seg) unpackTable(seg, from, to, out, only);
+        else unpack(seg, from, to, out, only);
+      }
     }
     const seg = this.pending.get(hostId);
     if (seg) unpack({ k: seg.keys, p: seg.rows }, from, to, out, only);
     return out.sort((a, b) => a.t - b.t);
   }
 
-  /** Drops segments whose newest sample is older than `before`. */
+  /** Drops rows whose newest sample is older than `before`. */
   prune(before: number): void {
+    this.sql.exec("DELETE FROM raw_groups WHERE max_t < ?", before);
     this.sql.exec("DELETE FROM raw_segments WHERE max_t < ?", before);
+    this.loaded = false;
   }
 
-  /** Forgets a host entirely. */
+  /** Forgets a host entirely: its pending samples and its parts of every stored row. */
   forget(hostId: string): void {
+    this.ready();
     this.pending.delete(hostId);
-    this.maxSeq.delete(hostId);
-    this.sql.exec("DELETE FROM raw_segments WHERE host_id = ?", hostId);
-  }
-
-  private writeSegment(id: string, bytes: Uint8Array, rows: (number | null)[][]): void {
-    let minSeq = Number.POSITIVE_INFINITY;
-    let maxSeq = 0;
-    let minT = Number.POSITIVE_INFINITY;
-    let maxT = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      const seq = r[0] as number;
-      const t = r[1] as number;
-      minSeq = Math.min(minSeq, seq);
-      maxSeq = Math.max(maxSeq, seq);
-      minT = Math.min(minT, t);
-      maxT = Math.max(maxT, t);
+    this.legacyMaxSeq.delete(hostId);
+    if (this.legacy) this.sql.exec("DELETE FROM raw_segments WHERE host_id = ?", hostId);
+    for (const groups of this.counts) {
+      const grp = groupOf(hostId, groups);
+      const rows = this.sql
+        .exec<GroupRow>(
+          "SELECT dir, data, groups, grp, max_t, id FROM raw_groups WHERE groups = ? AND grp = ?",
+          groups,
+          grp,
+        )
+        .toArray();
+      for (const row of rows) this.dropParts(row, hostId);
     }
-    this.sql.exec(
-      "INSERT INTO raw_segments (host_id, min_t, max_t, min_seq, max_seq, points) VALUES (?, ?, ?, ?, ?, ?)",
-      id,
-      minT,
-      maxT,
-      minSeq,
-      maxSeq,
-      bytes,
-    );
-    this.maxSeq.set(id, Math.max(this.storedMaxSeq(id), maxSeq));
   }
 
-  private storedMaxSeq(hostId: string): number {
-    let v = this.maxSeq.get(hostId);
+  /** Rewrites a row without a host's parts, or deletes it when nothing else is left. */
+  private dropParts(row: GroupRow, hostId: string): void {
+    const dir = this.directory(row);
+    if (dir === undefined || !dir.some((e) => e[0] === hostId)) return;
+    const keep: DirEntry[] = [];
+    const chunks: Uint8Array[] = [];
+    let at = 0;
+    for (const e of dir) {
+      if (e[0] !== hostId) {
+        keep.push(e);
+        chunks.push(new Uint8Array(row.data, at, e[5]));
+      }
+      at += e[5];
+    }
+    const key = [row.groups, row.grp, row.max_t, row.id];
+    if (keep.length === 0) {
+      this.sql.exec("DELETE FROM raw_groups WHERE groups = ? AND grp = ? AND max_t = ? AND id = ?", ...key);
+      return;
+    }
+    const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of chunks) {
+      data.set(c, o);
+      o += c.length;
+    }
+    // Bounds stay as they were: a wider range only costs a read that finds nothing.
+    this.sql.exec(
+      "UPDATE raw_groups SET dir = ?, data = ? WHERE groups = ? AND grp = ? AND max_t = ? AND id = ?",
+      JSON.stringify(keep),
+      data,
+      ...key,
+    );
+  }
+
+  /** Reads what survives a restart: group counts present, and whether per-host rows remain. */
+  private ready(): void {
+    if (this.loaded) return;
+    this.counts.clear();
+    this.newest.clear();
+    // Distinct counts by seeks on the key, not a scan of the window.
+    let after = 0;
+    for (;;) {
+      const next = this.sql
+        .exec<{ groups: number }>(
+          "SELECT groups FROM raw_groups WHERE groups > ? ORDER BY groups LIMIT 1",
+          after,
+        )
+        .toArray()[0];
+      if (next === undefined) break;
+      this.counts.add(next.groups);
+      after = next.groups;
+    }
+    this.legacy = this.sql.exec("SELECT 1 AS x FROM raw_segments LIMIT 1").toArray().length > 0;
+    this.loaded = true;
+  }
+
+  private newestOf(groups: number, grp: number): number {
+    const key = `${groups}/${grp}`;
+    let v = this.newest.get(key);
     if (v === undefined) {
       const row = this.sql
-        .exec<{ m: number | null }>("SELECT MAX(max_seq) AS m FROM raw_segments WHERE host_id = ?", hostId)
-        .one();
-      v = row.m ?? 0;
-      this.maxSeq.set(hostId, v);
+        .exec<{ max_t: number }>(
+          "SELECT max_t FROM raw_groups WHERE groups = ? AND grp = ? ORDER BY max_t DESC LIMIT 1",
+          groups,
+          grp,
+        )
+        .toArray()[0];
+      v = row?.max_t ?? Number.NEGATIVE_INFINITY;
+      this.newest.set(key, v);
     }
     return v;
   }
 
-  private isStored(hostId: string, seq: number): boolean {
+  /**
+   * Whether (host, seq) is stored. A seq above the host's bound is new
+   * without a read. Otherwise the rows that cover the sample's time are
+   * looked at first (a replay carries its original time), then the
+   * directories of all its group's rows (a resent seq with another time).
+   */
+  private isStored(hostId: string, seq: number, t: number): boolean {
+    this.ready();
+    if (this.legacy && this.legacyHas(hostId, seq)) return true;
+    if (seq > this.seqBound(hostId)) return false;
+    const only = new Set([SEQ_COLUMN]);
+    for (const groups of this.counts) {
+      const grp = groupOf(hostId, groups);
+      const near =
+        this.newestOf(groups, grp) < t
+          ? []
+          : this.sql.exec<GroupRow>(
+              "SELECT dir, data, groups, grp, max_t, id FROM raw_groups WHERE groups = ? AND grp = ? AND max_t >= ? AND min_t <= ?",
+              groups,
+              grp,
+              t,
+              t,
+            );
+      for (const row of near) {
+        for (const table of this.partsOf(row, hostId, t, t, only, seq))
+          if (table.cols.get(SEQ_COLUMN)?.includes(seq)) return true;
+      }
+      const all = this.sql.exec<Omit<GroupRow, "data">>(
+        "SELECT dir, groups, grp, max_t, id FROM raw_groups WHERE groups = ? AND grp = ?",
+        groups,
+        grp,
+      );
+      for (const head of all) {
+        const dir = this.directory(head);
+        if (!dir?.some((e) => e[0] === hostId && e[1] <= seq && seq <= e[2])) continue;
+        const row = this.sql
+          .exec<GroupRow>(
+            "SELECT dir, data, groups, grp, max_t, id FROM raw_groups WHERE groups = ? AND grp = ? AND max_t = ? AND id = ?",
+            head.groups,
+            head.grp,
+            head.max_t,
+            head.id,
+          )
+          .one();
+        for (const table of this.partsOf(
+          row,
+          hostId,
+          Number.NEGATIVE_INFINITY,
+          Number.POSITIVE_INFINITY,
+          only,
+          seq,
+        ))
+          if (table.cols.get(SEQ_COLUMN)?.includes(seq)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A row's directory, or undefined (logged with the row's key) when it does not decode. */
+  private directory(row: Omit<GroupRow, "data">): DirEntry[] | undefined {
+    const where = `raw_groups row (${row.groups}, ${row.grp}, max_t ${row.max_t}, id ${row.id}): dir`;
+    const r = tryDecodeStored(row.dir, checkDirectory, where);
+    if (r.ok) return r.value;
+    console.error(`${r.error.message}; row skipped`);
+    return undefined;
+  }
+
+  /**
+   * The decoded parts of a host in a group row that may hold points in
+   * [from, to] (and, with `seq`, that seq). A part that does not decode is
+   * logged with its row's key and read as absent: one bad row must not
+   * fail every query of the host.
+   */
+  private partsOf(
+    row: GroupRow,
+    hostId: string,
+    from: number,
+    to: number,
+    only?: ReadonlySet<string>,
+    seq?: number,
+  ): Table[] {
+    const dir = this.directory(row);
+    if (dir === undefined) return [];
+    const out: Table[] = [];
+    let at = 0;
+    for (const [host, minSeq, maxSeq, minT, maxT, bytes] of dir) {
+      const start = at;
+      at += bytes;
+      if (host !== hostId || maxT < from || minT > to) continue;
+      if (seq !== undefined && (seq < minSeq || seq > maxSeq)) continue;
+      try {
+        if (at > row.data.byteLength) throw new RangeError("part runs past the row's data");
+        out.push(decodeTable(new Uint8Array(row.data, start, bytes), only));
+      } catch (e) {
+        console.error(
+          `raw_groups row (${row.groups}, ${row.grp}, max_t ${row.max_t}, id ${row.id}), host ${hostId}: ${e instanceof Error ? e.message : String(e)}; part skipped`,
+        );
+      }
+    }
+    return out;
+  }
+
+  private legacyHas(hostId: string, seq: number): boolean {
+    let max = this.legacyMaxSeq.get(hostId);
+    if (max === undefined) {
+      const row = this.sql
+        .exec<{ m: number | null }>("SELECT MAX(max_seq) AS m FROM raw_segments WHERE host_id = ?", hostId)
+        .one();
+      max = row.m ?? 0;
+      this.legacyMaxSeq.set(hostId, max);
+    }
+    if (seq > max) return false;
     const cursor = this.sql.exec<SegmentRow>(
       "SELECT points, max_t, max_seq FROM raw_segments WHERE host_id = ? AND min_seq <= ? AND max_seq >= ?",
       hostId,
@@ -287,7 +631,7 @@ export class RawWindow {
       seq,
     );
     for (const row of cursor) {
-      const seg = this.decode(hostId, row, new Set([SEQ_COLUMN]));
+      const seg = this.decodeLegacy(hostId, row, new Set([SEQ_COLUMN]));
       if (seg === undefined) continue;
       if ("cols" in seg ? seg.cols.get(SEQ_COLUMN)?.includes(seq) : seg.p.some((r) => r[0] === seq))
         return true;
@@ -296,12 +640,11 @@ export class RawWindow {
   }
 
   /**
-   * A stored segment (binary, or JSON text in rows written before the
-   * binary format), or undefined (logged with the row's key) when it does
-   * not decode: one bad row must not fail every query of the host. Its
-   * samples read as absent. `only` limits a binary segment to those columns.
+   * A per-host segment (binary, or JSON text in the oldest rows), or
+   * undefined (logged with the row's key) when it does not decode. `only`
+   * limits a binary segment to those columns.
    */
-  private decode(
+  private decodeLegacy(
     hostId: string,
     row: SegmentRow,
     only?: ReadonlySet<string>,

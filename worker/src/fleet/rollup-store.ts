@@ -3,6 +3,7 @@ import { and, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type HistoryDatabases, historyDatabase, placeHosts } from "../db/history";
 import { rollups1h, rollups1m } from "../db/schema";
+import { type Check, tryDecodeStored } from "../db/stored-json";
 import type { RawWindow } from "./raw-window";
 import {
   bucketStart,
@@ -19,6 +20,13 @@ import {
 } from "./rollup";
 import type { Sql, Usage } from "./usage";
 
+/** Checks a `rollup_hours` row's host list. */
+const checkHostList: Check<string[]> = (v) => {
+  if (!Array.isArray(v) || !v.every((h) => typeof h === "string"))
+    throw new Error("expected an array of host ids");
+  return v as string[];
+};
+
 /** An hour is rolled up this long after it ends, so in-flight samples make it in. */
 export const ROLLUP_GRACE_MS = 2 * MINUTE_MS;
 /** D1 allows 100 bound parameters per statement. */
@@ -30,12 +38,22 @@ type HostHour = { host: string; hour: number };
 /**
  * Tracks which (host, hour) pairs have samples not yet rolled up into D1,
  * and writes their 1m rows (one per host per hour) and 1h rows (one per host
- * per day). The set lives in DO SQLite so an eviction loses nothing; late
- * samples for an hour already written mark it again and it is rewritten.
+ * per day). The set lives in DO SQLite so an eviction loses nothing: one row
+ * per hour listing its hosts (`rollup_hours`), written when the hour gains
+ * a host (in practice as it begins) and when its rollups are written, so
+ * rows written scale per hour, not per host. Late samples for an hour
+ * already written mark it again and it is rewritten. Pairs of the per-pair
+ * table of earlier versions (`rollup_pending`) are read and cleared.
  */
 export class RollupStore {
   /** host -> hour starts pending; `true` once the pair is persisted. */
   private readonly dirty = new Map<string, Map<number, boolean>>();
+  /** hour -> hosts pending in it: the content of its `rollup_hours` row. */
+  private readonly byHour = new Map<number, Set<string>>();
+  /** Hours whose row no longer matches `byHour`. */
+  private readonly changedHours = new Set<number>();
+  /** Whether pairs of the per-pair table remain. */
+  private legacy = false;
   /** host -> binding of the database its rollups are placed in (placements never change). */
   private readonly placed = new Map<string, string>();
 
@@ -51,32 +69,66 @@ export class RollupStore {
       hour INTEGER NOT NULL,
       PRIMARY KEY (host_id, hour)
     ) WITHOUT ROWID`);
+    sql.exec("CREATE TABLE IF NOT EXISTS rollup_hours (hour INTEGER PRIMARY KEY, hosts TEXT NOT NULL)");
   }
 
   load(): void {
     for (const r of this.sql.exec<{ host_id: string; hour: number }>(
       "SELECT host_id, hour FROM rollup_pending",
     )) {
-      this.hostHours(r.host_id).set(r.hour, true);
+      this.legacy = true;
+      this.add(r.host_id, r.hour, true);
+    }
+    for (const r of this.sql.exec<{ hour: number; hosts: string }>("SELECT hour, hosts FROM rollup_hours")) {
+      const hosts = tryDecodeStored(r.hosts, checkHostList, `rollup_hours row ${r.hour}`);
+      if (!hosts.ok) {
+        // The hour's raw samples stay in the window; only its rollup is missed.
+        console.error(`${hosts.error.message}; hour not rolled up`);
+        continue;
+      }
+      for (const host of hosts.value) this.add(host, r.hour, true);
     }
   }
 
   /** Notes that a sample at `t` landed for a host. */
   mark(hostId: string, t: number): void {
-    const hours = this.hostHours(hostId);
     const hour = bucketStart(t, HOUR_MS);
-    if (!hours.has(hour)) hours.set(hour, false);
+    if (this.dirty.get(hostId)?.has(hour)) return;
+    this.add(hostId, hour, false);
+    this.changedHours.add(hour);
   }
 
-  /** Persists newly marked pairs (called inside the DO's periodic commit). */
+  private add(host: string, hour: number, saved: boolean): void {
+    this.hostHours(host).set(hour, saved);
+    const hosts = this.byHour.get(hour);
+    if (hosts) hosts.add(host);
+    else this.byHour.set(hour, new Set([host]));
+  }
+
+  private remove(host: string, hour: number): void {
+    this.dirty.get(host)?.delete(hour);
+    const hosts = this.byHour.get(hour);
+    hosts?.delete(host);
+    if (hosts?.size === 0) this.byHour.delete(hour);
+    this.changedHours.add(hour);
+    if (this.legacy) this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ? AND hour = ?", host, hour);
+  }
+
+  /** Persists the hours whose hosts changed (called inside the DO's commits): one row each. */
   persist(): void {
-    for (const [host, hours] of this.dirty) {
-      for (const [hour, saved] of hours) {
-        if (saved) continue;
-        this.sql.exec("INSERT OR IGNORE INTO rollup_pending (host_id, hour) VALUES (?, ?)", host, hour);
-        hours.set(hour, true);
+    for (const hour of this.changedHours) {
+      const hosts = this.byHour.get(hour);
+      if (hosts === undefined) this.sql.exec("DELETE FROM rollup_hours WHERE hour = ?", hour);
+      else {
+        this.sql.exec(
+          "INSERT INTO rollup_hours (hour, hosts) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET hosts = excluded.hosts",
+          hour,
+          JSON.stringify([...hosts]),
+        );
+        for (const host of hosts) this.dirty.get(host)?.set(hour, true);
       }
     }
+    this.changedHours.clear();
   }
 
   /** Hours of a host whose data is not (or not fully) in D1 yet. */
@@ -119,8 +171,9 @@ export class RollupStore {
   }
 
   forget(hostId: string): void {
+    for (const hour of this.pendingHours(hostId)) this.remove(hostId, hour);
     this.dirty.delete(hostId);
-    this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ?", hostId);
+    this.persist();
   }
 
   /**
@@ -163,12 +216,10 @@ export class RollupStore {
         failure ??= new Error(`rollups to ${name}: ${message}`, { cause: e });
         continue;
       }
-      for (const d of hostHours) {
-        this.dirty.get(d.host)?.delete(d.hour);
-        this.sql.exec("DELETE FROM rollup_pending WHERE host_id = ? AND hour = ?", d.host, d.hour);
-      }
+      for (const d of hostHours) this.remove(d.host, d.hour);
       written += hostHours.length;
     }
+    this.persist();
     if (failure) throw failure;
     return written;
   }
