@@ -11,6 +11,7 @@ import {
   HOUR_MS,
   MINUTE_MS,
   packPoints,
+  ROLLUP_DIGITS,
   type RollupPoint,
   rollupRaw,
   unpackPoints,
@@ -20,7 +21,7 @@ import {
 import { fromHex } from "../../worker/src/fleet/rollup-store";
 import { pickStepMs, pickTier } from "../../worker/src/fleet/series";
 import { validateSample } from "../../worker/src/fleet/validate-sample";
-import { flattenMetrics } from "../../worker/src/metrics/catalog";
+import { flattenMetrics, parseSeriesKey, SERIES } from "../../worker/src/metrics/catalog";
 
 const raw = (t: number, cpu: number, seq = t) => ({ seq, t, v: { cpu } });
 
@@ -132,6 +133,12 @@ function randomPoints(seed: number): { points: RollupPoint[]; series: RandomSeri
   return { points, series };
 }
 
+/** Digits a series' unit keeps in rollups (none for a key outside the catalog). */
+function unitCap(key: string): number {
+  const parsed = parseSeriesKey(key);
+  return parsed ? ROLLUP_DIGITS[SERIES[parsed.name].unit] : Number.POSITIVE_INFINITY;
+}
+
 /** Half a unit in the last stored digit, with room for float arithmetic on large values. */
 const tolerance = (x: number, digits: number) => 0.5 * 10 ** -digits + Math.abs(x) * 1e-15;
 
@@ -155,7 +162,7 @@ function corpusHours(hosts: number, seed: number): RollupPoint[][] {
 describe("binary rows", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("round-trips random points: n and times exact, min/max/last exact, avg within the precision, absent stays absent", () => {
+  it("round-trips random points: n and times exact, min/max exact at the unit's precision, avg within it, absent stays absent", () => {
     for (let seed = 1; seed <= 300; seed++) {
       const { points, series } = randomPoints(seed);
       const back = decodeRollupRow(encodeRollupRow(points));
@@ -163,11 +170,19 @@ describe("binary rows", () => {
         back.map((p) => [p.t, p.n]),
         `seed ${seed}`,
       ).toEqual(points.map((p) => [p.t, p.n]));
-      // The precision of a series in the row: that of its min/max/last (the agent's).
+      // The precision of a series in the row: that of its min/max (the agent's), at most its unit's.
       const digits = new Map(
         series.map((s) => [
           s.key,
-          exactDigits(points.flatMap((p) => (p.v[s.key] ?? []).filter((_, k) => k !== 1))) ?? DERIVED_DIGITS,
+          Math.min(
+            exactDigits(
+              points.flatMap((p) => {
+                const a = p.v[s.key];
+                return a ? [a[0], a[2]] : [];
+              }),
+            ) ?? DERIVED_DIGITS,
+            unitCap(s.key),
+          ),
         ]),
       );
       points.forEach((p, i) => {
@@ -177,9 +192,11 @@ describe("binary rows", () => {
           const want = p.v[s.key];
           const a = got.v[s.key];
           if (!want || !a) continue;
-          if (s.digits !== undefined)
-            expect([a[0], a[2], a[3]], `seed ${seed} ${s.key}`).toEqual([want[0], want[2], want[3]]);
-          for (let k = 0; k < 4; k++) {
+          // Rows keep min/avg/max: no last.
+          expect(a, `seed ${seed} ${s.key}`).toHaveLength(3);
+          if (s.digits !== undefined && s.digits <= unitCap(s.key))
+            expect([a[0], a[2]], `seed ${seed} ${s.key}`).toEqual([want[0], want[2]]);
+          for (let k = 0; k < 3; k++) {
             const err = Math.abs((a[k] as number) - (want[k] as number));
             const d = digits.get(s.key) as number;
             expect(err, `seed ${seed} ${s.key}[${k}]`).toBeLessThanOrEqual(tolerance(want[k] as number, d));
@@ -197,14 +214,36 @@ describe("binary rows", () => {
         const avg = back.map((p) => p.v[s.key]?.[1] ?? null);
         const exact = back.flatMap((p) => {
           const a = p.v[s.key];
-          return a ? [a[0], a[2], a[3]] : [];
+          return a ? [a[0], a[2]] : [];
         });
         const digits = exactDigits(exact) ?? DERIVED_DIGITS;
         expect(exactDigits(avg), `seed ${seed} ${s.key}`).toBeLessThanOrEqual(Math.max(digits, 1));
       }
     }
     const counts = [{ t: 0, n: 3, v: { "procs.running": [1, 4 / 3, 2, 1] as Agg } }];
-    expect(decodeRollupRow(encodeRollupRow(counts))[0]?.v["procs.running"]).toEqual([1, 1.3, 2, 1]);
+    expect(decodeRollupRow(encodeRollupRow(counts))[0]?.v["procs.running"]).toEqual([1, 1.3, 2]);
+  });
+
+  it("keeps each unit at what a chart shows: a tenth of a percent or degree, whole bytes and rates", () => {
+    const v: Record<string, Agg> = {
+      cpu: [12.34, 45.678, 99.99, 50],
+      "temp:pkg": [41.26, 42.55, 43.75, 42],
+      "net.rx:eth0": [1234.56, 98765.4321, 1_000_000.99, 0],
+      "mem.used": [8e9 + 1, 8e9 + 1.5, 8e9 + 2, 0],
+      load1: [0.12, 0.345, 0.99, 0],
+      procs: [100, 101.25, 103, 0],
+      "not.a.series": [1.234, 1.2345, 1.236, 0],
+    };
+    const [p] = decodeRollupRow(encodeRollupRow([{ t: 0, n: 12, v }]));
+    expect(p?.v).toEqual({
+      cpu: [12.3, 45.7, 100],
+      "temp:pkg": [41.3, 42.6, 43.8],
+      "net.rx:eth0": [1235, 98765, 1_000_001],
+      "mem.used": [8e9 + 1, 8e9 + 2, 8e9 + 2],
+      load1: [0.12, 0.35, 0.99],
+      procs: [100, 101.3, 103],
+      "not.a.series": [1.234, 1.235, 1.236],
+    });
   });
 
   it("reads one series alone, whatever characters its key holds", () => {
@@ -221,7 +260,7 @@ describe("binary rows", () => {
   });
 
   it("keeps values too large for the codec's integers as float64, exactly", () => {
-    const big: Agg = [2 ** 60, 2 ** 60 + 2 ** 10, 2 ** 61, 2 ** 60];
+    const big: Agg = [2 ** 60, 2 ** 60 + 2 ** 10, 2 ** 61];
     const points = [{ t: 0, n: 3, v: { "disk.used:/huge": big } }];
     expect(decodeRollupRow(encodeRollupRow(points))).toEqual(points);
   });
@@ -229,7 +268,7 @@ describe("binary rows", () => {
   it("rounds values whose digits do not fit the codec's integers to fewer digits", () => {
     const x = 1e12 + 0.123456;
     const [p] = decodeRollupRow(encodeRollupRow([{ t: 0, n: 1, v: { x: [x, x, x, x] } }]));
-    expect(p?.v.x).toEqual([1e12 + 0.12, 1e12 + 0.12, 1e12 + 0.12, 1e12 + 0.12]);
+    expect(p?.v.x).toEqual([1e12 + 0.12, 1e12 + 0.12, 1e12 + 0.12]);
   });
 
   it("is deflated when that is smaller, as its version byte says", () => {
@@ -263,10 +302,9 @@ describe("binary rows", () => {
   });
 
   it("stores realistic hours and days at under 2 bytes a value, a quarter of their JSON text or less", () => {
-    // Counting n and four values per series per point. Measured on 20 hosts
-    // (fleetCorpus(20, 42), 24 h): 1m rows 1.48 B/value (JSON 8.5), 1h rows
-    // 1.77 (JSON 9.2).
-    const values = (pts: RollupPoint[]) => pts.reduce((a, p) => a + 1 + 4 * Object.keys(p.v).length, 0);
+    // Counting n and the three values kept per series per point, against the
+    // JSON text of the four older versions kept.
+    const values = (pts: RollupPoint[]) => pts.reduce((a, p) => a + 1 + 3 * Object.keys(p.v).length, 0);
     const minutes = corpusHours(2, 42);
     const days = [];
     for (let i = 0; i < minutes.length; i += 24)

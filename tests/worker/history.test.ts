@@ -9,6 +9,7 @@ import {
   packPoints,
   type RollupPoint,
 } from "../../worker/src/fleet/rollup";
+import { ROW_SPAN_MS } from "../../worker/src/fleet/rollup-store";
 import worker from "../../worker/src/index";
 import type { HostView, SeriesResult } from "../../worker/src/metrics/types";
 import { PRUNE_MINUTE } from "../../worker/src/scheduled";
@@ -40,6 +41,15 @@ async function storedRow(table: "rollups_1m" | "rollups_1h", hostId: string, sta
   return { type: row.type, points: row.points, decoded: bytes && decodeRollupRow(bytes) };
 }
 
+/** Start of the stored row of `tier` that holds `t` (6 h of 1m points, a week of 1h points). */
+const rowStart = (tier: "1m" | "1h", t: number) => Math.floor(t / ROW_SPAN_MS[tier]) * ROW_SPAN_MS[tier];
+
+/** The host has exactly one row in `table`, at `start`: rows of older spans were folded in. */
+async function expectOnlyRowAt(table: "rollups_1m" | "rollups_1h", hostId: string, start: number) {
+  const { results } = await env.DB.prepare(`SELECT start FROM ${table} WHERE host_id = ?`).bind(hostId).all();
+  expect(results.map((r) => r.start)).toEqual([start]);
+}
+
 /** An hour that closed at least three hours ago, and a time inside it. */
 function pastHour(hoursAgo = 3) {
   const start = Math.floor((Date.now() - hoursAgo * HOUR_MS) / HOUR_MS) * HOUR_MS;
@@ -57,7 +67,7 @@ describe("history tiers", () => {
     expect(r.points.map((p) => p.avg)).toEqual([10, 30]);
   });
 
-  it("rolls closed hours up into D1 with min/avg/max/last per minute", async () => {
+  it("rolls closed hours up into D1 with min/avg/max per minute", async () => {
     const fleet = await createFleet();
     const { client, hostId } = await registerHost(fleet.agent);
     const h = pastHour();
@@ -80,52 +90,49 @@ describe("history tiers", () => {
       `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
     );
     expect(r.tier).toBe("1m");
-    expect(r.points).toEqual([{ t: h.at(5), min: 10, avg: 40, max: 90, last: 20 }]);
+    expect(r.points).toEqual([{ t: h.at(5), min: 10, avg: 40, max: 90 }]);
   });
 
-  it("stores closed hours as binary rows: min/max/last exact, the average at the series' precision", async () => {
+  it("stores closed hours as binary rows, each value at its unit's rollup precision", async () => {
     const fleet = await createFleet();
     const { client, hostId } = await registerHost(fleet.agent);
     const h = pastHour();
     const day = Math.floor(h.start / DAY_MS) * DAY_MS;
+    const io = (read: number) => ({ diskIo: { readBytesPerS: read, writeBytesPerS: 0 } });
     await client.push({
       samples: [
-        sample(1, h.at(5, 0), cpu(10.01)),
-        sample(2, h.at(5, 20), cpu(10.02)),
-        sample(3, h.at(5, 40), cpu(10.02)),
-        sample(4, h.at(6, 0), cpu(33.33)),
+        sample(1, h.at(5, 0), { ...cpu(10.04), ...io(100.25) }),
+        sample(2, h.at(5, 20), { ...cpu(10.06), ...io(200.5) }),
+        sample(3, h.at(5, 40), { ...cpu(10.06), ...io(300.75) }),
+        sample(4, h.at(6, 0), { ...cpu(33.33), ...io(1.49) }),
       ],
     });
     await runDurableObjectAlarm(stub(fleet.id));
 
     for (const [table, start] of [
-      ["rollups_1m", h.start],
-      ["rollups_1h", day],
+      ["rollups_1m", rowStart("1m", h.start)],
+      ["rollups_1h", rowStart("1h", h.start)],
     ] as const) {
       const row = await storedRow(table, hostId, start);
       expect([row.type, row.points], table).toEqual(["blob", ""]);
       expect(row.decoded?.length, table).toBeGreaterThan(0);
     }
-    const r = await series(
-      fleet,
-      hostId,
-      `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
-    );
-    const [first, second] = r.points;
-    expect({ ...first, avg: 0 }).toEqual({ t: h.at(5), min: 10.01, avg: 0, max: 10.02, last: 10.02 });
-    // (10.01 + 10.02 + 10.02) / 3 = 10.01666...: kept at the agent's 2 decimals.
-    expect(first?.avg).toBe(10.02);
-    expect(Math.abs((first?.avg ?? 0) - 30.05 / 3)).toBeLessThanOrEqual(0.005);
-    expect(second).toEqual({ t: h.at(6), min: 33.33, avg: 33.33, max: 33.33, last: 33.33 });
+    const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
+    // Percentages to a tenth: (10.04 + 10.06 + 10.06) / 3 = 10.0533... -> 10.1.
+    expect((await series(fleet, hostId, `metric=cpu&${range}`)).points).toEqual([
+      { t: h.at(5), min: 10, avg: 10.1, max: 10.1 },
+      { t: h.at(6), min: 33.3, avg: 33.3, max: 33.3 },
+    ]);
+    // Rates to whole bytes per second, the average too.
+    expect((await series(fleet, hostId, `metric=disk.read&${range}`)).points).toEqual([
+      { t: h.at(5), min: 100, avg: 201, max: 301 },
+      { t: h.at(6), min: 1, avg: 1, max: 1 },
+    ]);
 
     const long = await series(fleet, hostId, `metric=cpu&from=${day - 9 * DAY_MS}&to=${day + DAY_MS}`);
     expect(long.tier).toBe("1h");
-    const [hour] = long.points;
-    expect({ ...hour, avg: 0 }).toEqual({ t: h.start, min: 10.01, avg: 0, max: 33.33, last: 33.33 });
-    // 15.845: half a unit of the last digit, either way.
-    expect(Math.abs((hour?.avg ?? 0) - (10.01 + 10.02 + 10.02 + 33.33) / 4)).toBeLessThanOrEqual(
-      0.005 + 1e-9,
-    );
+    // (10.04 + 10.06 + 10.06 + 33.33) / 4 = 15.8725 -> 15.9.
+    expect(long.points).toEqual([{ t: h.start, min: 10, avg: 15.9, max: 33.3 }]);
   });
 
   it("corrects a closed hour when late samples arrive", async () => {
@@ -143,17 +150,17 @@ describe("history tiers", () => {
       hostId,
       `metric=cpu&from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`,
     );
-    expect(r.points).toEqual([{ t: h.at(30), min: 40, avg: 70, max: 100, last: 100 }]);
+    expect(r.points).toEqual([{ t: h.at(30), min: 40, avg: 70, max: 100 }]);
     const long = await series(
       fleet,
       hostId,
       `metric=cpu&from=${h.start - 10 * 86_400_000}&to=${h.start + HOUR_MS}`,
     );
     expect(long.tier).toBe("1h");
-    expect(long.points).toEqual([{ t: h.start, min: 40, avg: 70, max: 100, last: 100 }]);
-    const row = await storedRow("rollups_1m", hostId, h.start);
+    expect(long.points).toEqual([{ t: h.start, min: 40, avg: 70, max: 100 }]);
+    const row = await storedRow("rollups_1m", hostId, rowStart("1m", h.start));
     expect(row.type).toBe("blob");
-    expect(row.decoded?.map((p) => [p.t, p.n, p.v.cpu])).toEqual([[h.at(30), 2, [40, 70, 100, 100]]]);
+    expect(row.decoded?.map((p) => [p.t, p.n, p.v.cpu])).toEqual([[h.at(30), 2, [40, 70, 100]]]);
   });
 
   it("joins stored hours and the open hour across the tier boundary", async () => {
@@ -206,8 +213,8 @@ describe("history tiers", () => {
     const c = await series(fleet, hostId, `metric=cpu&${range}`);
     expect(c.tier).toBe("1m");
     expect(c.points).toEqual([
-      { t: h.at(1), min: 10, avg: 20, max: 30, last: 30 },
-      { t: h.at(2), min: 50, avg: 50, max: 50, last: 50 },
+      { t: h.at(1), min: 10, avg: 20, max: 30 },
+      { t: h.at(2), min: 50, avg: 50, max: 50 },
     ]);
     for (const [i, mount] of mounts.entries()) {
       const d = await series(fleet, hostId, `metric=${encodeURIComponent(`disk:${mount}`)}&${range}`);
@@ -216,9 +223,8 @@ describe("history tiers", () => {
         min: Math.round(p.min * 1e6) / 1e6,
         avg: Math.round(p.avg * 1e6) / 1e6,
         max: Math.round(p.max * 1e6) / 1e6,
-        last: Math.round(p.last * 1e6) / 1e6,
       }));
-      expect(rounded, mount).toEqual([{ t: h.at(1), min: 10 + i, avg: 15 + i, max: 20 + i, last: 20 + i }]);
+      expect(rounded, mount).toEqual([{ t: h.at(1), min: 10 + i, avg: 15 + i, max: 20 + i }]);
     }
     // A range that cuts the stored hour keeps only the minutes inside it.
     const cut = await series(fleet, hostId, `metric=cpu&from=${h.at(2)}&to=${h.start + 8 * HOUR_MS}&step=60`);
@@ -249,14 +255,15 @@ describe("history tiers", () => {
     ]);
     const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
     const c = await series(fleet, hostId, `metric=cpu&${range}`);
-    expect(c.points).toEqual([{ t: h.at(7), min: 10, avg: 15, max: 20, last: 20 }]);
+    expect(c.points).toEqual([{ t: h.at(7), min: 10, avg: 15, max: 20 }]);
     const q = await series(fleet, hostId, `metric=${encodeURIComponent('disk:/mnt/"q"')}&${range}`);
     expect(q.points.map((p) => p.avg)).toEqual([1]);
 
-    // A late sample for the hour rewrites the day's 1h row in the columnar form, keeping the other hour.
+    // A late sample for the hour folds the day's 1h row into its week's, in the columnar form, keeping the other hour.
     await client.push({ samples: [sample(1, h.at(30), cpu(50))] });
     await runDurableObjectAlarm(stub(fleet.id));
-    const row = await storedRow("rollups_1h", hostId, day);
+    await expectOnlyRowAt("rollups_1h", hostId, rowStart("1h", h.start));
+    const row = await storedRow("rollups_1h", hostId, rowStart("1h", h.start));
     const hours = [other, h.start].sort((a, b) => a - b);
     expect([row.type, row.points]).toEqual(["blob", ""]);
     expect(row.decoded?.map((p) => p.t)).toEqual(hours);
@@ -294,27 +301,31 @@ describe("history tiers", () => {
 
     const range = `from=${h.start - 9 * HOUR_MS}&to=${h.start + HOUR_MS}&step=60`;
     expect((await series(fleet, hostId, `metric=cpu&${range}`)).points).toEqual([
-      { t: h.at(7), min: 10, avg: 15.123456789, max: 20, last: 20 },
-      { t: h.at(8), min: 30, avg: 35, max: 40, last: 31.5 },
+      { t: h.at(7), min: 10, avg: 15.123456789, max: 20 },
+      { t: h.at(8), min: 30, avg: 35, max: 40 },
     ]);
     const q = await series(fleet, hostId, `metric=${encodeURIComponent(quoted)}&${range}`);
-    expect(q.points).toEqual([{ t: h.at(7), min: 1, avg: 1, max: 1, last: 1 }]);
+    expect(q.points).toEqual([{ t: h.at(7), min: 1, avg: 1, max: 1 }]);
     const dayRange = `from=${day - 9 * DAY_MS}&to=${day + DAY_MS}`;
     expect((await series(fleet, hostId, `metric=load1&${dayRange}`)).points).toEqual([
-      { t: other, min: 1, avg: 1, max: 1, last: 1 },
+      { t: other, min: 1, avg: 1, max: 1 },
     ]);
 
-    // A late sample for the hour: its 1m row is rebuilt from the raw window,
-    // the day's 1h row read, the hour put in, and both written binary.
+    // A late sample for the hour: its minutes are rebuilt from the raw window
+    // into the hour's 6 h row, the day's 1h row folded into its week's, the
+    // hour put in, both written binary and the older rows gone.
     await client.push({ samples: [sample(1, h.at(30), cpu(50))] });
     await runDurableObjectAlarm(stub(fleet.id));
-    const minuteRow = await storedRow("rollups_1m", hostId, h.start);
+    await expectOnlyRowAt("rollups_1m", hostId, rowStart("1m", h.start));
+    await expectOnlyRowAt("rollups_1h", hostId, rowStart("1h", h.start));
+    const minuteRow = await storedRow("rollups_1m", hostId, rowStart("1m", h.start));
     expect([minuteRow.type, minuteRow.points]).toEqual(["blob", ""]);
-    expect(minuteRow.decoded?.map((p) => [p.t, p.v.cpu])).toEqual([[h.at(30), [50, 50, 50, 50]]]);
-    const dayRow = await storedRow("rollups_1h", hostId, day);
-    expect([dayRow.type, dayRow.points]).toEqual(["blob", ""]);
-    const kept = dayRow.decoded?.find((p) => p.t === other);
-    expect(kept).toEqual({ t: other, n: 720, v: { cpu: [5, 6.5, 9, 7], load1: [1, 1, 1, 1] } });
+    expect(minuteRow.decoded?.map((p) => [p.t, p.v.cpu])).toEqual([[h.at(30), [50, 50, 50]]]);
+    const weekRow = await storedRow("rollups_1h", hostId, rowStart("1h", h.start));
+    expect([weekRow.type, weekRow.points]).toEqual(["blob", ""]);
+    const kept = weekRow.decoded?.find((p) => p.t === other);
+    // Rewritten as rows are now kept: min/avg/max, no last.
+    expect(kept).toEqual({ t: other, n: 720, v: { cpu: [5, 6.5, 9], load1: [1, 1, 1] } });
     const long = await series(fleet, hostId, `metric=cpu&${dayRange}`);
     expect(long.points.map((p) => [p.t, p.avg])).toEqual(
       [other, h.start].sort((a, b) => a - b).map((t) => [t, t === other ? 6.5 : 50]),
@@ -363,7 +374,8 @@ describe("history tiers", () => {
       legacy("rollups_1m", "h", t - 29 * DAY_MS),
       binary("rollups_1m", "b", t - 31 * DAY_MS),
       binary("rollups_1m", "b", t - 29 * DAY_MS),
-      binary("rollups_1h", "b", day(2 * 365 + 2)),
+      // A row goes once a whole row span (a week of 1h) is past retention.
+      binary("rollups_1h", "b", day(2 * 365 + 8)),
       binary("rollups_1h", "b", day(2 * 365 - 2)),
     ]);
     const ctrl = createScheduledController({ scheduledTime: t, cron: "* * * * *" });

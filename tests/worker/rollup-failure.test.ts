@@ -5,6 +5,7 @@ import type { FleetDO } from "../../worker/src/fleet/fleet-do";
 import type { FleetParts } from "../../worker/src/fleet/fleet-parts";
 import { FLUSH_RETRY_MIN_MS } from "../../worker/src/fleet/flush-health";
 import { decodeRollupRow, HOUR_MS, MINUTE_MS } from "../../worker/src/fleet/rollup";
+import { ROW_SPAN_MS } from "../../worker/src/fleet/rollup-store";
 import { call, createFleet, registerHost, sample } from "./fixtures";
 
 const stub = (fleet: string) => env.FLEET.get(env.FLEET.idFromName(fleet));
@@ -88,7 +89,7 @@ describe("rollup writes D1 refuses", () => {
     expect(healthy.ok).toBe(true);
     expect(healthy.objects[0]?.rollups).toMatchObject({ failures: 0, pendingHours: 0, retryAt: null });
     const row = await env.DB.prepare("SELECT data FROM rollups_1m WHERE host_id = ? AND start = ?")
-      .bind(hostId, start)
+      .bind(hostId, Math.floor(start / ROW_SPAN_MS["1m"]) * ROW_SPAN_MS["1m"])
       .first<{ data: ArrayBuffer }>();
     const points = decodeRollupRow(new Uint8Array(row?.data ?? new ArrayBuffer(0)));
     expect(points.map((p) => p.t)).toEqual(Array.from({ length: 60 }, (_, m) => start + m * MINUTE_MS));

@@ -79,16 +79,17 @@ const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | ArrayBuff
 //   they are until a flush rewrites them.
 
 /**
- * 1-minute rollups, PACKED: one row per host per hour holding its 60 points
- * (min/avg/max/last of every series). Written when the hour closes and
- * rewritten when late samples change it.
+ * 1-minute rollups, PACKED: one row per host per 6 hours holding its points
+ * (min/avg/max of every series; fleet/rollup-store.ts ROW_SPAN_MS). Each
+ * hour is written into it when the hour closes, and again when late
+ * samples change it. Rows older versions wrote hold one hour (and `last`).
  */
 export const rollups1m = sqliteTable(
   "rollups_1m",
   {
     fleetId: text("fleet_id").notNull(),
     hostId: text("host_id").notNull(),
-    /** Unix ms of the hour the row covers. */
+    /** Unix ms of the start of the span the row covers. */
     start: integer("start").notNull(),
     /** Legacy JSON `PackedPoints` (or point array); '' once `data` holds the row. */
     points: text("points").notNull(),
@@ -98,13 +99,16 @@ export const rollups1m = sqliteTable(
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],
 );
 
-/** 1-hour rollups, PACKED: one row per host per UTC day holding up to 24 points. */
+/**
+ * 1-hour rollups, PACKED: one row per host per week (7 days from the epoch)
+ * holding up to 168 points. Rows older versions wrote hold one UTC day.
+ */
 export const rollups1h = sqliteTable(
   "rollups_1h",
   {
     fleetId: text("fleet_id").notNull(),
     hostId: text("host_id").notNull(),
-    /** Unix ms of the UTC day the row covers. */
+    /** Unix ms of the start of the week (or, in older rows, the day) the row covers. */
     start: integer("start").notNull(),
     /** As in `rollups_1m`. */
     points: text("points").notNull(),

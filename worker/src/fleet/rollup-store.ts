@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
-import { and, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type HistoryDatabases, historyDatabase, placeHosts } from "../db/history";
 import { rollups1h, rollups1m } from "../db/schema";
@@ -34,6 +35,28 @@ const PARAM_CHUNK = 90;
 
 /** One host's closed hour (its start). */
 type HostHour = { host: string; hour: number };
+
+/** The tiers stored in D1. */
+type RowTier = "1m" | "1h";
+
+/**
+ * What one stored row covers: a host's 1m points of 6 hours (~50 KB on the
+ * corpus), its 1h points of a week (~30 KB). Rows this size fill D1's pages
+ * (a row of a few KB leaves much of its page empty: the 1h rows of a day
+ * took twice their bytes on disk), and a year at 1 h is 53 rows, not 365.
+ * Earlier versions wrote an hour of 1m and a day of 1h per row: those are
+ * read, and folded into the longer row when their span is next written.
+ */
+export const ROW_SPAN_MS: Record<RowTier, number> = { "1m": 6 * HOUR_MS, "1h": 7 * DAY_MS };
+
+/** A span's stored points, and the starts of an earlier version's shorter rows in it. */
+type StoredSpan = { points: RollupPoint[]; legacy: number[] };
+
+/** `host|start` back into its parts (a host id may hold '|'; the start never does). */
+function splitKey(key: string): [string, string] {
+  const bar = key.lastIndexOf("|");
+  return [key.slice(0, bar), key.slice(bar + 1)];
+}
 
 /**
  * Tracks which (host, hour) pairs have samples not yet rolled up into D1,
@@ -252,87 +275,139 @@ export class RollupStore {
     return out;
   }
 
-  /** Writes the 1m rows of `due` and read-modify-writes their days' 1h rows, in one database. */
+  /**
+   * Writes the closed hours of `due` into their rows, in one database:
+   * each hour's 1m points replace that hour in its host's 6 h row, its 1h
+   * point goes into its host's week row (read, changed, written back).
+   * Rows of the shorter spans earlier versions wrote (an hour of 1m, a day
+   * of 1h) that fall in a touched span are folded into it and deleted in
+   * the same batch, so a point is never in two rows.
+   */
   private async write(
     db: DrizzleD1Database,
     fleetId: string,
     due: HostHour[],
     minutes: Map<string, RollupPoint[]>,
   ): Promise<void> {
-    const days = await this.readDays(db, fleetId, due);
-
-    const writes = [];
+    const spans = {
+      "1m": await this.readSpans(db, "1m", fleetId, due),
+      "1h": await this.readSpans(db, "1h", fleetId, due),
+    };
+    const touched = { "1m": new Set<string>(), "1h": new Set<string>() };
+    const span = (tier: RowTier, host: string, hour: number): StoredSpan => {
+      const key = `${host}|${bucketStart(hour, ROW_SPAN_MS[tier])}`;
+      touched[tier].add(key);
+      let s = spans[tier].get(key);
+      if (!s) {
+        s = { points: [], legacy: [] };
+        spans[tier].set(key, s);
+      }
+      return s;
+    };
     for (const d of due) {
       const points = minutes.get(`${d.host}|${d.hour}`) ?? [];
       if (points.length === 0) continue;
-      writes.push(
-        db
-          .insert(rollups1m)
-          .values({ fleetId, hostId: d.host, start: d.hour, ...storedRow(points) })
-          .onConflictDoUpdate({
-            target: [rollups1m.fleetId, rollups1m.hostId, rollups1m.start],
-            // The row is bound once: the update takes the inserted values (and
-            // empties the text of a row an older version wrote).
-            set: { data: sql`excluded.data`, points: sql`excluded.points` },
-          }),
+      const m = span("1m", d.host, d.hour);
+      m.points = [...m.points.filter((p) => p.t < d.hour || p.t >= d.hour + HOUR_MS), ...points].sort(
+        (a, b) => a.t - b.t,
       );
       const [hourPoint] = combine(points, HOUR_MS);
       if (!hourPoint) continue;
-      const day = bucketStart(d.hour, DAY_MS);
-      const key = `${d.host}|${day}`;
-      days.set(key, upsertPoint(days.get(key) ?? [], hourPoint));
+      const h = span("1h", d.host, d.hour);
+      h.points = upsertPoint(h.points, hourPoint);
     }
-    for (const [key, points] of days) {
-      const [host, day] = key.split("|") as [string, string];
-      writes.push(
-        db
-          .insert(rollups1h)
-          .values({ fleetId, hostId: host, start: Number(day), ...storedRow(points) })
-          .onConflictDoUpdate({
-            target: [rollups1h.fleetId, rollups1h.hostId, rollups1h.start],
-            set: { data: sql`excluded.data`, points: sql`excluded.points` },
-          }),
-      );
+    // Each span's write and the deletes of the rows it replaces go in one batch (one transaction).
+    const groups: BatchItem<"sqlite">[][] = [];
+    for (const tier of ["1m", "1h"] as const) {
+      const t = tier === "1m" ? rollups1m : rollups1h;
+      for (const key of touched[tier]) {
+        const s = spans[tier].get(key) as StoredSpan;
+        const [host, startText] = splitKey(key);
+        const start = Number(startText);
+        groups.push([
+          db
+            .insert(t)
+            .values({ fleetId, hostId: host, start, ...storedRow(s.points) })
+            .onConflictDoUpdate({
+              target: [t.fleetId, t.hostId, t.start],
+              // The row is bound once: the update takes the inserted values (and
+              // empties the text of a row an older version wrote).
+              set: { data: sql`excluded.data`, points: sql`excluded.points` },
+            }),
+          ...s.legacy.map((old) =>
+            db.delete(t).where(and(eq(t.fleetId, fleetId), eq(t.hostId, host), eq(t.start, old))),
+          ),
+        ]);
+      }
     }
-    for (let i = 0; i < writes.length; i += 50) {
-      const chunk = writes.slice(i, i + 50);
-      const [first, ...rest] = chunk;
+    let batch: BatchItem<"sqlite">[] = [];
+    const send = async () => {
+      const [first, ...rest] = batch;
       if (first) await db.batch([first, ...rest]);
-      this.usage.d1RowsWritten += chunk.length;
+      this.usage.d1RowsWritten += batch.length;
+      batch = [];
+    };
+    for (const g of groups) {
+      if (batch.length > 0 && batch.length + g.length > 50) await send();
+      batch.push(...g);
     }
+    await send();
   }
 
-  private async readDays(
+  /**
+   * The stored rows of the spans `due` touches in one tier, by
+   * `host|span start`: their points merged (the span's own row wins over
+   * rows of an earlier version's shorter span), and the starts of those
+   * shorter rows, which the write deletes.
+   */
+  private async readSpans(
     db: DrizzleD1Database,
+    tier: RowTier,
     fleetId: string,
     due: HostHour[],
-  ): Promise<Map<string, RollupPoint[]>> {
-    const byDay = new Map<number, Set<string>>();
+  ): Promise<Map<string, StoredSpan>> {
+    const t = tier === "1m" ? rollups1m : rollups1h;
+    const length = ROW_SPAN_MS[tier];
+    const bySpan = new Map<number, Set<string>>();
     for (const d of due) {
-      const day = bucketStart(d.hour, DAY_MS);
-      const hosts = byDay.get(day) ?? new Set();
+      const start = bucketStart(d.hour, length);
+      const hosts = bySpan.get(start) ?? new Set();
       hosts.add(d.host);
-      byDay.set(day, hosts);
+      bySpan.set(start, hosts);
     }
-    const out = new Map<string, RollupPoint[]>();
-    for (const [day, hostSet] of byDay) {
+    const out = new Map<string, StoredSpan>();
+    for (const [start, hostSet] of bySpan) {
       const hosts = [...hostSet];
       for (let i = 0; i < hosts.length; i += PARAM_CHUNK) {
         const rows = await db
-          .select({ hostId: rollups1h.hostId, data: dataHex(rollups1h), points: rollups1h.points })
-          .from(rollups1h)
+          .select({ hostId: t.hostId, start: t.start, data: dataHex(t), points: t.points })
+          .from(t)
           .where(
             and(
-              eq(rollups1h.fleetId, fleetId),
-              eq(rollups1h.start, day),
-              inArray(rollups1h.hostId, hosts.slice(i, i + PARAM_CHUNK)),
+              eq(t.fleetId, fleetId),
+              gte(t.start, start),
+              lt(t.start, start + length),
+              inArray(t.hostId, hosts.slice(i, i + PARAM_CHUNK)),
             ),
           );
         this.usage.d1RowsRead += rows.length;
+        const merged = new Map<string, { own: RollupPoint[]; older: RollupPoint[]; legacy: number[] }>();
         for (const r of rows) {
+          const m = merged.get(r.hostId) ?? { own: [], older: [], legacy: [] };
+          merged.set(r.hostId, m);
           // Read whole, binary or the JSON of an older version: it is written back binary.
-          const where = `rollups_1h (${fleetId}, ${r.hostId}, ${day})`;
-          out.set(`${r.hostId}|${day}`, rowPoints(r, where));
+          const points = rowPoints(r, `rollups_${tier} (${fleetId}, ${r.hostId}, ${r.start})`);
+          if (r.start === start) m.own = points;
+          else {
+            m.older.push(...points);
+            m.legacy.push(r.start);
+          }
+        }
+        for (const [host, m] of merged) {
+          const byTime = new Map<number, RollupPoint>();
+          for (const p of [...m.older, ...m.own]) byTime.set(p.t, p);
+          const points = [...byTime.values()].sort((a, b) => a.t - b.t);
+          out.set(`${host}|${start}`, { points, legacy: m.legacy });
         }
       }
     }
@@ -424,7 +499,8 @@ export async function readRollups(
   metric?: string,
 ): Promise<RollupPoint[]> {
   const t = table === "1m" ? rollups1m : rollups1h;
-  const span = table === "1m" ? HOUR_MS : DAY_MS;
+  // Rows of an earlier version's shorter span start within this one too.
+  const span = ROW_SPAN_MS[table];
   const path = metric === undefined ? null : seriesPath(metric);
   // Binary rows hold '' here. Legacy rows of the point-per-object form (a
   // JSON array) come back whole; packed ones as the one series.
@@ -465,8 +541,8 @@ export async function pruneRollups(
 ): Promise<number> {
   const [a, b] = await db.batch([
     // A row goes once all of its span is past retention.
-    db.delete(rollups1m).where(lte(rollups1m.start, before1m - HOUR_MS)),
-    db.delete(rollups1h).where(lte(rollups1h.start, before1h - DAY_MS)),
+    db.delete(rollups1m).where(lte(rollups1m.start, before1m - ROW_SPAN_MS["1m"])),
+    db.delete(rollups1h).where(lte(rollups1h.start, before1h - ROW_SPAN_MS["1h"])),
   ]);
   return (a.meta.changes ?? 0) + (b.meta.changes ?? 0);
 }

@@ -1,9 +1,15 @@
 import { decodeTable, encodeTable, exactDigits, type Table } from "../codec/columns";
 import { type Check, decodeStored, StoredJsonError } from "../db/stored-json";
+import { parseSeriesKey, SERIES } from "../metrics/catalog";
 import type { RawPoint } from "./raw-window";
 
-/** min, avg, max, last of one series over one step. */
-export type Agg = [min: number, avg: number, max: number, last: number];
+/**
+ * min, avg, max and, where it is known, last of one series over one step.
+ * Raw samples give all four; stored rollup rows keep min/avg/max (see
+ * STATS), so points read from them have no last (rows older versions wrote
+ * do).
+ */
+export type Agg = [min: number, avg: number, max: number, last?: number];
 
 /** One rollup point: `n` samples in [t, t + step). */
 export interface RollupPoint {
@@ -141,20 +147,43 @@ export function unpackPoints(text: string, where = "rollup row"): RollupPoint[] 
 }
 
 // Binary rows. A row is a columnar table (codec/columns.ts): the point
-// times, the sample count `n`, then four columns per series keyed
-// `min:<series>`, `avg:<series>`, `max:<series>`, `last:<series>` (a series
-// key may hold any character, ':' included: a column key is parsed by its
-// fixed stat prefix). Each column is skippable, so a one-series read decodes
-// five columns of a row and skips the rest. The codec deflates the table
-// when that is smaller and says so in its version byte. Measured on the
-// shared corpus (bench/lib/corpus.ts, 20 hosts, 24 h), counting n and four
-// values per series per point: 1m rows 1.48 bytes a value (2.18 before
-// deflate; JSON text 8.5), 1h rows 1.77 (2.73; JSON 9.2).
+// times, the sample count `n`, then three columns per series keyed
+// `min:<series>`, `avg:<series>`, `max:<series>` (a series key may hold any
+// character, ':' included: a column key is parsed by its fixed stat
+// prefix). Rows older versions wrote also hold `last:<series>`, still read.
+// Each column is skippable, so a one-series read decodes four columns of a
+// row and skips the rest. The codec deflates the table when that is smaller
+// and says so in its version byte.
+//
+// What is kept, and at what precision, is set by what reads rollups: charts
+// draw avg as the line and min/max as the band (spikes survive
+// downsampling); alert rules read the raw window, never rollups. `last` of
+// a minute or an hour is one raw sample nothing draws: dropping it saved
+// 24 % of the rows (bench/lib/corpus.ts, 4 hosts x 24 h). Values are kept
+// at ROLLUP_DIGITS of their unit, what a chart can show, rather than at the
+// agent's precision: 0.01 % of CPU or a hundredth of a byte per second in a
+// one-minute average is noise that costs bits (another 17 %).
 
-/** The aggregates of a series in `Agg` order: the prefixes of its columns. */
-export const STATS = ["min", "avg", "max", "last"] as const;
+/** The aggregates a stored row keeps per series, in `Agg` order: the prefixes of its columns. */
+export const STATS = ["min", "avg", "max"] as const;
 const STAT_INDEX: Record<string, number> = { min: 0, avg: 1, max: 2, last: 3 };
 const COUNT_COLUMN = "n";
+
+/**
+ * Decimal digits rollups keep per unit, at most (a series the agent sends
+ * coarser keeps its own): a tenth of a percent or a degree, whole bytes and
+ * bytes per second, load to two decimals, whole counts (their average to
+ * one: procs.running 1, 2, 1 -> 1.3).
+ */
+export const ROLLUP_DIGITS: Record<(typeof SERIES)[keyof typeof SERIES]["unit"], number> = {
+  percent: 1,
+  celsius: 1,
+  bytes: 0,
+  "bytes/s": 0,
+  load: 2,
+  count: 0,
+  seconds: 0,
+};
 
 /**
  * Decimal digits of a series whose min/max/last are not exact decimals,
@@ -167,14 +196,16 @@ export const DERIVED_DIGITS = 2;
 const SCALED_MAX = 2 ** 51;
 
 /**
- * The digits a series is stored at: the fewest at which its min, max and
- * last are all exact (the agent's precision, so they come back exactly);
+ * The digits a series is stored at: the fewest at which its min and max
+ * are exact (the agent's precision), capped by ROLLUP_DIGITS of its unit;
  * DERIVED_DIGITS when they are not exact decimals (or not at a scale the
  * codec's integers hold); fewer when scaled values would not fit those
  * integers; undefined (float64, exact) when even whole numbers would not.
  */
-function seriesDigits(exact: (number | null)[]): number | undefined {
+function seriesDigits(key: string, exact: (number | null)[]): number | undefined {
   let d = exactDigits(exact) ?? DERIVED_DIGITS;
+  const parsed = parseSeriesKey(key);
+  if (parsed) d = Math.min(d, ROLLUP_DIGITS[SERIES[parsed.name].unit]);
   let max = 0;
   for (const v of exact) if (v !== null) max = Math.max(max, Math.abs(v));
   while (d > 0 && Math.round(max * 10 ** d) > SCALED_MAX) d--;
@@ -186,11 +217,11 @@ function roundTo(v: number | null, scale: number): number | null {
 }
 
 /**
- * Lays time-ordered points out as a table. The average is not an exact
- * decimal: it is rounded to its series' digits (those of its min, max and
- * last; one for a series of whole numbers), so it costs about what they
- * cost and is never stored as float64. Returns each column's digits too,
- * for the codec's `digitsOf`.
+ * Lays time-ordered points out as a table of STATS columns. Every value is
+ * rounded to its series' digits (the average, never an exact decimal, to
+ * one more for whole-number series), so the average costs about what min
+ * and max cost and is never stored as float64. Returns each column's
+ * digits too, for the codec's `digitsOf`.
  */
 function rollupTable(points: RollupPoint[]): { table: Table; digits: Map<string, number> } {
   const n = points.length;
@@ -202,14 +233,14 @@ function rollupTable(points: RollupPoint[]): { table: Table; digits: Map<string,
         stats = STATS.map(() => new Array<number | null>(n).fill(null));
         series.set(key, stats);
       }
-      for (let s = 0; s < 4; s++) (stats[s] as (number | null)[])[i] = a[s] as number;
+      for (let s = 0; s < STATS.length; s++) (stats[s] as (number | null)[])[i] = a[s] as number;
     }
   });
   const cols = new Map<string, (number | null)[]>([[COUNT_COLUMN, points.map((p) => p.n)]]);
   const digits = new Map<string, number>();
   for (const [key, stats] of series) {
-    const [min = [], , max = [], last = []] = stats;
-    const d = seriesDigits([...min, ...max, ...last]);
+    const [min = [], , max = []] = stats;
+    const d = seriesDigits(key, [...min, ...max]);
     STATS.forEach((stat, s) => {
       const col = `${stat}:${key}`;
       const values = stats[s] as (number | null)[];
@@ -218,9 +249,8 @@ function rollupTable(points: RollupPoint[]): { table: Table; digits: Map<string,
         return;
       }
       // The average of whole numbers keeps one decimal (procs.running 1, 2, 1
-      // -> 1.3, not a step of 1); measured on the corpus it costs 0.5 %.
-      const at = stat === "avg" && d === 0 ? 1 : d;
-      // A no-op for values already exact at d (min/max/last of agent series).
+      // -> 1.3, not a step of 1), bytes and rates aside: a tenth of a byte is noise.
+      const at = stat === "avg" && d === 0 && !wholeUnit(key) ? 1 : d;
       cols.set(
         col,
         values.map((v) => roundTo(v, 10 ** at)),
@@ -229,6 +259,13 @@ function rollupTable(points: RollupPoint[]): { table: Table; digits: Map<string,
     });
   }
   return { table: { t: points.map((p) => p.t), cols }, digits };
+}
+
+/** Series in bytes or bytes per second, whose averages stay whole. */
+function wholeUnit(key: string): boolean {
+  const parsed = parseSeriesKey(key);
+  const unit = parsed ? SERIES[parsed.name].unit : undefined;
+  return unit === "bytes" || unit === "bytes/s" || unit === "seconds";
 }
 
 /**
@@ -248,7 +285,9 @@ export function encodeRollupRow(points: RollupPoint[]): Uint8Array {
  */
 export function decodeRollupRow(bytes: Uint8Array, series?: string): RollupPoint[] {
   const only =
-    series === undefined ? undefined : new Set([COUNT_COLUMN, ...STATS.map((s) => `${s}:${series}`)]);
+    series === undefined
+      ? undefined
+      : new Set([COUNT_COLUMN, ...Object.keys(STAT_INDEX).map((s) => `${s}:${series}`)]);
   const { t, cols } = decodeTable(bytes, only);
   const counts = cols.get(COUNT_COLUMN);
   if (!counts) throw new RangeError("no sample count column");
@@ -268,12 +307,14 @@ export function decodeRollupRow(bytes: Uint8Array, series?: string): RollupPoint
     bySeries.set(name, stats);
   }
   for (const [name, [min, avg, max, last]] of bySeries) {
-    if (!min || !avg || !max || !last) throw new RangeError(`${name}: lacks one of min/avg/max/last`);
+    if (!min || !avg || !max) throw new RangeError(`${name}: lacks one of min/avg/max`);
     points.forEach((p, i) => {
-      const a = [min[i], avg[i], max[i], last[i]];
-      const present = a.filter((x) => x !== null).length;
-      if (present === 4) p.v[name] = a as Agg;
-      else if (present > 0) throw new RangeError(`${name}: ${present} of min/avg/max/last at ${p.t}`);
+      const a = [min[i], avg[i], max[i]];
+      const present = a.filter((x) => x !== null && x !== undefined).length;
+      if (present === 3) {
+        const l = last?.[i];
+        p.v[name] = (l === null || l === undefined ? a : [...a, l]) as Agg;
+      } else if (present > 0) throw new RangeError(`${name}: ${present} of min/avg/max at ${p.t}`);
     });
   }
   return points;
@@ -308,7 +349,8 @@ interface Acc {
   sum: number;
   /** Weight behind `sum` (samples for raw input, sample counts of the points for rollups). */
   w: number;
-  last: number;
+  /** undefined once a point without it is the newest: a last is never made up. */
+  last: number | undefined;
   lastT: number;
 }
 
@@ -318,7 +360,7 @@ function add(
   min: number,
   avg: number,
   max: number,
-  last: number,
+  last: number | undefined,
   w: number,
   t: number,
 ) {
@@ -339,7 +381,8 @@ function add(
 
 function finish(t: number, n: number, acc: Map<string, Acc>): RollupPoint {
   const v: Record<string, Agg> = {};
-  for (const [key, a] of acc) v[key] = [a.min, a.sum / a.w, a.max, a.last];
+  for (const [key, a] of acc)
+    v[key] = a.last === undefined ? [a.min, a.sum / a.w, a.max] : [a.min, a.sum / a.w, a.max, a.last];
   return { t, n, v };
 }
 
@@ -403,6 +446,7 @@ export function aggregateWindow(points: RawPoint[], agg: WindowAgg): Record<stri
   if (!p) return {};
   const idx = { min: 0, avg: 1, max: 2, last: 3 }[agg];
   const out: Record<string, number> = {};
-  for (const key in p.v) out[key] = (p.v[key] as Agg)[idx];
+  // Raw points always give a last.
+  for (const key in p.v) out[key] = (p.v[key] as Agg)[idx] as number;
   return out;
 }

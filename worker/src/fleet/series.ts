@@ -30,11 +30,22 @@ export function pickStepMs(tier: Tier, from: number, to: number, stepS?: number)
   return Math.max(base, Math.ceil(wanted / base) * base);
 }
 
-function project(points: RollupPoint[], metric: string): SeriesPoint[] {
+/**
+ * Points of one series. `last` comes with the raw tier only: rollup rows do
+ * not keep it (rollup.ts, STATS), so a rollup tier's answer never carries
+ * it, not even for the recent hours still computed from raw samples.
+ */
+function project(points: RollupPoint[], metric: string, tier: Tier): SeriesPoint[] {
   const out: SeriesPoint[] = [];
   for (const p of points) {
     const a = p.v[metric];
-    if (a) out.push({ t: p.t, min: a[0], avg: a[1], max: a[2], last: a[3] });
+    if (!a) continue;
+    const last = a[3];
+    out.push(
+      tier === "raw" && last !== undefined
+        ? { t: p.t, min: a[0], avg: a[1], max: a[2], last }
+        : { t: p.t, min: a[0], avg: a[1], max: a[2] },
+    );
   }
   return out;
 }
@@ -101,7 +112,7 @@ export async function querySeries(
   stepS?: number,
 ): Promise<SeriesResult> {
   const { tier, stepMs, points } = await queryRollups(src, hostId, from, to, now, stepS, metric);
-  return { metric, tier, stepS: stepMs / 1000, points: project(points, metric) };
+  return { metric, tier, stepS: stepMs / 1000, points: project(points, metric, tier) };
 }
 
 /**
@@ -125,6 +136,6 @@ export async function exportSeries(
     names = [...seen].sort();
   }
   const series: Record<string, SeriesPoint[]> = {};
-  for (const m of names) series[m] = project(points, m);
+  for (const m of names) series[m] = project(points, m, tier);
   return { tier, stepS: stepMs / 1000, from, to, series };
 }

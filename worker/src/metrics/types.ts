@@ -139,7 +139,8 @@ export interface SeriesPoint {
   min: number;
   avg: number;
   max: number;
-  last: number;
+  /** The newest sample in the step: raw tier only (rollups do not keep it). */
+  last?: number;
 }
 
 /** `GET /api/fleets/:fleet/hosts/:host/series`. */

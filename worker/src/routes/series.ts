@@ -64,7 +64,7 @@ function toCsv(e: SeriesExport): string {
   for (const [metric, points] of Object.entries(e.series)) {
     const m = csvField(metric);
     for (const p of points) {
-      lines.push(`${new Date(p.t).toISOString()},${p.t},${m},${p.min},${p.avg},${p.max},${p.last}`);
+      lines.push(`${new Date(p.t).toISOString()},${p.t},${m},${p.min},${p.avg},${p.max},${p.last ?? ""}`);
     }
   }
   return `${lines.join("\n")}\n`;
