@@ -10,6 +10,7 @@ import {
   bill,
   GB,
   HUB_DEFAULTS,
+  hostsPerGroup,
   type MeasuredRates,
   MONTH_S,
   monthlyUsage,
@@ -28,17 +29,15 @@ const VIEWERS = 10;
 const HOUR_MS = 3_600_000;
 
 /*
- * Bytes on disk per host, from a full `npm run bench -- --only storage` on 2026-12-05 (5 corpus
- * hosts x 23 h at 5 s through wrangler dev; dbstat pages, b-tree overhead included). It printed
- * "raw window per host-day" 1.58 MB, "1 m rollups per host-hour" 15.6 KB and "D1 per host at
- * default retention" 21.5 MB. The 1 h figure is what remains of the 21.5 MB after 720 h of 1 m
- * rows, over 730 days: (21.5 MB - 720 x 15.6 KB) / 730.
+ * Bytes on disk per host, from a full `npm run bench -- --only storage` on 2026-12-06 (5 corpus
+ * hosts x 23 h at 5 s through wrangler dev, raw rows shared by the 5 hosts; dbstat pages, b-tree
+ * overhead included). It printed "raw window per host-day" 1.17 MB, "1 m rollups per host-hour"
+ * 7.8 KB, "1 h rollups per host-day (full rows)" 4.5 KB and "D1 per host at default retention"
+ * 8.9 MB.
  */
-const STORAGE_RAW_MB_PER_HOST_DAY = 1.58;
-const STORAGE_D1_KB_PER_HOST_HOUR_1M = 15.6;
-const STORAGE_D1_MB_PER_HOST_RETAINED = 21.5;
-const STORAGE_D1_KB_PER_HOST_DAY_1H =
-  (STORAGE_D1_MB_PER_HOST_RETAINED * 1e3 - 720 * STORAGE_D1_KB_PER_HOST_HOUR_1M) / 730;
+const STORAGE_RAW_MB_PER_HOST_DAY = 1.17;
+const STORAGE_D1_KB_PER_HOST_HOUR_1M = 7.8;
+const STORAGE_D1_KB_PER_HOST_DAY_1H = 4.5;
 
 const STORED: StoredPerHost = {
   rawBytesPerHostDay: numberArg("raw-mb-per-host-day", STORAGE_RAW_MB_PER_HOST_DAY) * 1e6,
@@ -58,6 +57,8 @@ const SIZES: { hosts: number; shards: number }[] = [
 /** Quick mode fits the 5-minute budget but misses the 300 s raw and 600 s state flushes: use the full run for the bill. */
 const WINDOW_S = numberArg("seconds", QUICK ? 50 : 660);
 const FLEET = "cost";
+/** Rows a stream's end writes: its group's raw row and state row (worker/src/fleet/ingest-core.ts commit). */
+const STREAM_END_ROWS = 2;
 /** The dashboard pings every 20 s (web/src/lib/reconnecting-socket.ts). */
 const PING_S = 20;
 
@@ -198,31 +199,36 @@ async function attemptMeasure(
       doRowsRead: inWindow.doRowsRead / (HOSTS * windowS),
     },
     // A window of minutes closes at most one hour and prunes nothing: that work is counted per host-hour.
+    hostsPerGroup: hostsPerGroup(HOSTS),
     perHostHour: steadyRowsPerHostHour({
       retention: RETAIN,
       segmentsPerHostHour: HUB_DEFAULTS.segmentsPerHostHour,
-      readModifyWrite1h: true,
+      hostsPerGroup: hostsPerGroup(HOSTS),
+      rowSpan: HUB_DEFAULTS.rowSpan,
     }),
-    perStream: { doRowsWritten: atClose.doRowsWritten / streams, doRowsRead: atClose.doRowsRead / streams },
+    // Streams closed at once here, so most found their group already written;
+    // rotations are staggered in a live fleet, and each end writes its
+    // group's raw and state rows: priced as 2, an upper bound.
+    perStream: { doRowsWritten: STREAM_END_ROWS, doRowsRead: atClose.doRowsRead / streams },
     workerRequestsPerStream: 1,
     stored: STORED,
   };
   const crossedHour = Math.floor(u0.wall / HOUR_MS) !== Math.floor(u1.wall / HOUR_MS);
   const notes = [
     `Counted through a real hub (wrangler dev): ${HOSTS} hosts streaming full samples every ${INTERVAL_S} s, ${VIEWERS} viewers pinging every ${PING_S} s, a ${round(windowS)} s window read from GET /api/fleets/:fleet/usage; ${inWindow.samples} samples stored in the window, ${accepted} acknowledged by the streams.`,
-    `In the window: ${inWindow.doRequests} DO requests (alarms; streams and sockets were opened before it), ${inWindow.doRowsWritten} DO rows written, ${inWindow.doRowsRead} read, ${inWindow.d1RowsWritten} D1 rows written, ${inWindow.d1RowsRead} read (measured, not scaled: D1 rows are priced per host-hour), ${inWindow.wsMessagesIn} WebSocket messages handled by the DO, ${inWindow.wsMessagesOut} frames sent (outgoing messages are not billed). Closing ${streams} streams: ${atClose.doRowsWritten} DO rows written.`,
+    `In the window: ${inWindow.doRequests} DO requests (alarms; streams and sockets were opened before it), ${inWindow.doRowsWritten} DO rows written, ${inWindow.doRowsRead} read, ${inWindow.d1RowsWritten} D1 rows written, ${inWindow.d1RowsRead} read (measured, not scaled: D1 rows are priced per host-hour), ${inWindow.wsMessagesIn} WebSocket messages handled by the DO, ${inWindow.wsMessagesOut} frames sent (outgoing messages are not billed). Closing ${streams} streams at once: ${atClose.doRowsWritten} DO rows written (priced as ${STREAM_END_ROWS} a stream: see below).`,
     ...(crossedHour
       ? [
           `The window crossed an hour: its DO rows include that hour's rollup bookkeeping (up to 2 rows per host), which the per-host-second rate extrapolates and the per-host-hour rates count again: DO rows written may be overstated by up to ${round((2 * 3600) / windowS, 1)} per host-hour.`,
         ]
       : []),
     `Client-side count: ${workerRequests} Worker requests (${VIEWERS} sockets, ${HOSTS} Hellos, ${streams} streams); each is one DO request too.`,
-    "Scaling: rows written and read are timer-driven in the DO (a raw segment per host every 300 s, host state every 600 s), so they scale per host-second, not per sample; alarm requests scale per object-second (a fleet of 50+ hosts detects silent hosts from the sample flow and needs the alarm only as a backstop); stream requests and commits per stream rotation, which the hub sets from the fleet's size (15 min up to 250 hosts, 1 h from 1,000); the cron adds one Worker and one DO request a minute.",
-    `Per host-hour at steady state (full retention), which no short window sees: D1 ${round(rates.perHostHour.d1RowsWritten, 2)} rows written (the hour's 1 m row and the day's 1 h row upserted, plus the retention prune deleting a 1 m row an hour and a 1 h row a day) and ${rates.perHostHour.d1RowsRead} read (the day's 1 h row read before it is rewritten, plus the hourly prune, which filters on start and so scans both tables: ${RETAIN.m1Hours} + ${RETAIN.h1Days} rows per host); DO ${rates.perHostHour.doRowsWritten} rows written (rollup_pending marked and cleared, and the raw prune deleting as many segments as arrive) and ${rates.perHostHour.doRowsRead} read (the hour's segments rolled up, and the hourly prune scanning the ${RETAIN.rawHours} h window).`,
+    `Scaling: rows written and read are timer-driven in the DO (a raw row per group of hosts every 300 s with its state row, every group's state every 600 s), so they scale per group-second, not per sample: measured at ${round(hostsPerGroup(HOSTS), 1)} hosts a group, scaled to each fleet's (${SIZES.map((z) => `${z.hosts}: ${round(hostsPerGroup(Math.ceil(z.hosts / z.shards)), 1)}`).join(", ")}); each stream's end writes its group's raw and state rows (2 rows, an upper bound: a group's age flush and its streams' ends overlap); alarm requests scale per object-second (a fleet of 50+ hosts detects silent hosts from the sample flow and needs the alarm only as a backstop); stream requests and commits per stream rotation, which the hub sets from the fleet's size (15 min up to 250 hosts, 1 h from 1,000); the cron adds one Worker and one DO request a minute.`,
+    `Per host-hour at steady state (full retention), which no short window sees: D1 ${round(rates.perHostHour.d1RowsWritten, 2)} rows written (the hour written into its 6 h 1 m row and its week's 1 h row, plus the retention prune deleting a 1 m row every 6 h and a 1 h row a week) and ${round(rates.perHostHour.d1RowsRead, 1)} read (both rows read before they are rewritten, plus the hourly prune, which filters on start and so scans both tables: ${RETAIN.m1Hours / HUB_DEFAULTS.rowSpan.m1Hours} + ${round(RETAIN.h1Days / HUB_DEFAULTS.rowSpan.h1Days, 1)} rows per host); DO ${round(rates.perHostHour.doRowsWritten, 2)} rows written (the raw prune deleting group rows as fast as they arrive) and ${round(rates.perHostHour.doRowsRead, 1)} read (the host's group rows of the hour rolled up, and the hourly prune scanning the ${RETAIN.rawHours} h window).`,
     `Storage at full retention: DO SQLite holds ${RETAIN.rawHours} h of raw window (${round(STORED.rawBytesPerHostDay / 1e6, 2)} MB per host-day); D1 holds ${RETAIN.m1Hours} h of 1 m rows (${round(STORED.d1BytesPerHostHour1m / 1e3, 1)} KB per host-hour) and ${RETAIN.h1Days} days of 1 h rows (${round(STORED.d1BytesPerHostDay1h / 1e3, 1)} KB per host-day): ${round(perHostD1() / 1e6, 1)} MB of D1 per host. Bytes from bench/storage (see STORAGE_* in bench/cost.ts; override with --raw-mb-per-host-day, --d1-kb-per-host-hour-1m, --d1-kb-per-host-day-1h). Included storage (5 GB each) is per account; a D1 database holds at most 10 GB, so bigger fleets need several (they cost nothing more but must exist, and the hub must spread hosts over them), and one object holds at most 10 GB.`,
     ...(DEFAULT_1H
       ? [
-          "The 1 h bytes are derived from a 23 h storage run, whose 1 h rows hold 23 of a day's 24 hours: the figure is close, slightly high for SQLite pages of part-filled rows.",
+          "The 1 h bytes are bench/storage's estimate for full week rows: the payload per host-hour its 23 h run stored, with the 1 m tier's on-disk overhead.",
         ]
       : []),
     `Shards: FLEET_SHARDS spreads hosts over ingest shards (the raw window with them); the fleet's object keeps the dashboards and the shards' forwarded views. Every object stays active all month at 128 MB; each shard runs its own alarms (priced at the measured per-object rate), sends the fleet's object at most ${HUB_DEFAULTS.shardUpdatesPerS} update a second (a DO request), and each Hello costs one more DO request (the fleet's object registers the host in its shard). Hosts hash to shards unevenly (the ingest bench saw 30 % on the busiest of 4): the largest object is the even share.`,

@@ -45,7 +45,7 @@ const BENCHES: Bench[] = [
   },
   // Capacity at the agent's real cadence (one sample per body chunk every 5 s): workerd CPU from /proc.
   { id: "ingest-cadence", file: "bench/ingest-cadence.ts", quickArgs: ["--quick"] },
-  { id: "series", file: "bench/series.ts", quickArgs: ["--queries", "20", "--hours", "3"] },
+  { id: "series", file: "bench/series.ts", quickArgs: ["--quick"] },
   // Bytes on disk per stored value and hosts per database: realistic hosts, 23 h through a real hub.
   { id: "storage", file: "bench/storage.ts", quickArgs: ["--quick"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },

@@ -1,5 +1,4 @@
 // Bytes on disk per stored value, per tier, for realistic hosts pushed through a real hub (wrangler dev).
-import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
@@ -12,6 +11,7 @@ import { flattenMetrics } from "../worker/src/metrics/catalog.ts";
 import { fleetCorpus, hostSamples } from "./lib/corpus.ts";
 import { recordedSamples } from "./lib/recorded-samples.ts";
 import { emit, log, numberArg, QUICK, type Row, round } from "./lib/result.ts";
+import { mainDatabase } from "./lib/sqlite-files.ts";
 
 const HOSTS = numberArg("hosts", QUICK ? 2 : 5);
 /** The hub refuses samples older than 23 h: the whole raw window but its last hour. */
@@ -25,28 +25,6 @@ const RETAIN_1M_H = 30 * 24;
 const RETAIN_1H_DAYS = 730;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** SQLite files under a folder (the database, its WAL and shared memory). */
-function sqliteFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.sqlite(-wal|-shm)?$/.test(name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** The largest database file of a folder: the fleet object's, or the D1 database. */
-function mainDatabase(dir: string): string {
-  const dbs = sqliteFiles(dir).filter((f) => f.endsWith(".sqlite"));
-  const [largest] = dbs.sort((a, b) => statSync(b).size - statSync(a).size);
-  if (!largest) throw new Error(`no SQLite database under ${dir}`);
-  return largest;
-}
 
 /** On-disk bytes per table (pages, including b-tree overhead), from SQLite's dbstat. */
 function tableBytes(file: string): Map<string, number> {
@@ -62,30 +40,83 @@ function tableBytes(file: string): Map<string, number> {
   }
 }
 
-/** Values stored in a table's blobs: every non-null number but times and seqs (legacy text rows count 0). */
+/** Non-null numbers of a decoded table but seqs: the values it stores. */
+function countValues(table: ReturnType<typeof decodeTable>): number {
+  let values = 0;
+  for (const [key, col] of table.cols) {
+    if (key === SEQ_COLUMN) continue;
+    for (const v of col) if (v !== null) values++;
+  }
+  return values;
+}
+
+/**
+ * Values stored in a rollup table's blobs (legacy text rows count 0), and
+ * the host-hours they cover: distinct hours of their points, per row (a row
+ * is one host's).
+ */
 function storedValues(
   file: string,
   table: string,
-  column: string,
-): { values: number; payload: number; rows: number } {
+): { values: number; payload: number; rows: number; hostHours: number } {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     let values = 0;
     let payload = 0;
     let rows = 0;
-    for (const r of db.prepare(`SELECT ${column} AS b FROM ${table}`).iterate() as Iterable<{ b: unknown }>) {
+    let hostHours = 0;
+    for (const r of db.prepare(`SELECT data AS b FROM ${table}`).iterate() as Iterable<{ b: unknown }>) {
       rows++;
       if (!(r.b instanceof Uint8Array)) continue;
       payload += r.b.length;
-      for (const [key, col] of decodeTable(r.b).cols) {
-        if (key === SEQ_COLUMN) continue;
-        for (const v of col) if (v !== null) values++;
-      }
+      const t = decodeTable(r.b);
+      values += countValues(t);
+      hostHours += new Set(t.t.map((x) => Math.floor(x / HOUR_MS))).size;
     }
-    return { values, payload, rows };
+    return { values, payload, rows, hostHours };
   } finally {
     db.close();
   }
+}
+
+/** Values in the raw window's group rows (each host's part decoded on its own), and hosts per row. */
+function rawValues(file: string): { values: number; payload: number; rows: number; parts: number } {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    let values = 0;
+    let payload = 0;
+    let rows = 0;
+    let parts = 0;
+    const it = db.prepare("SELECT dir, data FROM raw_groups").iterate() as Iterable<{
+      dir: string;
+      data: Uint8Array;
+    }>;
+    for (const r of it) {
+      rows++;
+      payload += r.data.length;
+      let at = 0;
+      for (const [, , , , , bytes] of JSON.parse(r.dir) as DirEntry[]) {
+        values += countValues(decodeTable(r.data.subarray(at, at + bytes)));
+        at += bytes;
+        parts++;
+      }
+    }
+    return { values, payload, rows, parts };
+  } finally {
+    db.close();
+  }
+}
+
+/** A raw row's directory entry (worker/src/fleet/raw-window.ts DirEntry): host, seqs, times, bytes. */
+type DirEntry = [host: string, minSeq: number, maxSeq: number, minT: number, maxT: number, bytes: number];
+
+/** A promise and its resolver. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 /** Samples as the hub stores them: validated, flattened, in segments of 60 (5 min at 5 s). */
@@ -154,13 +185,34 @@ try {
   const count = Math.floor((now - start) / (INTERVAL_S * 1000));
   log(`storage: pushing ${HOURS} h at ${INTERVAL_S} s for ${HOSTS} hosts (${count * HOSTS} samples)`);
   const sampled: Sample[] = [];
+  const clients = [];
+  const series: Sample[][] = [];
   for (const h of hosts) {
     const hello = await connectClient(hub.url, tokens.agent).hello(h.hostInfo());
-    const client = connectClient(hub.url, tokens.agent, hello.hostId);
-    const samples = hostSamples(h, count, start);
-    if (sampled.length === 0) sampled.push(...samples);
-    // One Push per 5 minutes of samples: the rows a live host's segments make (one per host per 5 min).
-    for (let i = 0; i < samples.length; i += 60) await client.push({ samples: samples.slice(i, i + 60) });
+    clients.push(connectClient(hub.url, tokens.agent, hello.hostId));
+    series.push(hostSamples(h, count, start));
+  }
+  sampled.push(...(series[0] ?? []));
+  // As live hosts store them: every 5 minutes of samples, the group's row
+  // holds all hosts' (a small fleet is one group). Each host streams its 5
+  // minutes; once all have arrived the streams end, and the first to end
+  // writes the group's row.
+  for (let i = 0; i < count; i += 60) {
+    const gate = deferred();
+    const sent = clients.map(() => deferred());
+    const streams = clients.map((c, j) =>
+      c.stream(
+        (async function* () {
+          yield* (series[j] as Sample[]).slice(i, i + 60);
+          sent[j]?.resolve();
+          await gate.promise;
+        })(),
+      ),
+    );
+    await Promise.all(sent.map((d) => d.promise));
+    await sleep(100);
+    gate.resolve();
+    await Promise.all(streams);
   }
   // Closed hours go to D1 on the object's alarm; wait until only the open hour (or two) remain.
   const headers = { Authorization: `Bearer ${tokens.viewer}` };
@@ -178,18 +230,20 @@ try {
   const d1File = mainDatabase(d1Dir);
   const doTables = tableBytes(doFile);
   const d1Tables = tableBytes(d1File);
-  const raw = storedValues(doFile, "raw_segments", "points");
-  const m1 = storedValues(d1File, "rollups_1m", "data");
-  const h1 = storedValues(d1File, "rollups_1h", "data");
-  const rawDisk = doTables.get("raw_segments") ?? 0;
+  const raw = rawValues(doFile);
+  const m1 = storedValues(d1File, "rollups_1m");
+  const h1 = storedValues(d1File, "rollups_1h");
+  const rawDisk = doTables.get("raw_groups") ?? 0;
   const m1Disk = (d1Tables.get("rollups_1m") ?? 0) + (d1Tables.get("sqlite_autoindex_rollups_1m_1") ?? 0);
   const h1Disk = (d1Tables.get("rollups_1h") ?? 0) + (d1Tables.get("sqlite_autoindex_rollups_1h_1") ?? 0);
   const hostHours = HOSTS * HOURS;
   const rawPerHostDay = (rawDisk / hostHours) * 24;
-  const m1PerHostHour = m1.rows > 0 ? m1Disk / m1.rows : Number.NaN;
-  // A 1 h row holds a host-day; this run fills only part of one: scale by the hours it holds.
-  const h1HoursStored = Math.max(1, HOURS - 2);
-  const h1PerHostDay = (h1Disk / HOSTS / h1HoursStored) * 24;
+  const m1PerHostHour = m1.hostHours > 0 ? m1Disk / m1.hostHours : Number.NaN;
+  // A 1 h row holds a host-week and this run fills a few hours of one, whose
+  // page overhead a full row does not have: its payload per host-hour, with
+  // the 1 m tier's on-disk overhead (rows of tens of KB, as a full week's).
+  const diskOverhead = m1.payload > 0 ? m1Disk / m1.payload : Number.NaN;
+  const h1PerHostDay = h1.hostHours > 0 ? (h1.payload / h1.hostHours) * 24 * diskOverhead : Number.NaN;
   const d1PerHost = m1PerHostHour * RETAIN_1M_H + h1PerHostDay * RETAIN_1H_DAYS;
 
   rows.push(
@@ -197,7 +251,7 @@ try {
       metric: "raw window on disk",
       value: round(rawDisk / raw.values, 2),
       unit: "B/value",
-      note: `${raw.values} values, ${raw.rows} rows`,
+      note: `${raw.values} values, ${raw.rows} rows of ${round(raw.parts / Math.max(1, raw.rows), 1)} hosts' parts on average`,
     },
     { metric: "raw window payload", value: round(raw.payload / raw.values, 2), unit: "B/value" },
     { metric: "raw window per host-day", value: round(rawPerHostDay / 1e6, 2), unit: "MB" },
@@ -210,15 +264,16 @@ try {
       metric: "1 m rollups on disk",
       value: round(m1Disk / Math.max(1, m1.values), 2),
       unit: "B/value",
-      note: `${m1.values} values (n + min/avg/max/last), ${m1.rows} rows`,
+      note: `${m1.values} values (n + min/avg/max), ${m1.rows} rows of up to 6 h`,
     },
     { metric: "1 m rollups per host-hour", value: round(m1PerHostHour / 1e3, 1), unit: "KB" },
     {
-      metric: "1 h rollups on disk",
-      value: round(h1Disk / Math.max(1, h1.values), 2),
+      metric: "1 h rollups payload",
+      value: round(h1.payload / Math.max(1, h1.values), 2),
       unit: "B/value",
-      note: `${h1.values} values, ${h1.rows} rows`,
+      note: `${h1.values} values, ${h1.rows} rows of up to a week; on disk ${round(h1Disk / Math.max(1, h1.values), 2)} in rows this run fills only a few hours of`,
     },
+    { metric: "1 h rollups per host-day (full rows)", value: round(h1PerHostDay / 1e3, 1), unit: "KB" },
     {
       metric: "D1 per host at default retention (1 m 30 d + 1 h 2 y)",
       value: round(d1PerHost / 1e6, 1),
@@ -256,9 +311,9 @@ try {
   }
   notes.push(
     `${HOSTS} corpus hosts (bench/lib/corpus.ts, seed 7) x ${HOURS} h at ${INTERVAL_S} s pushed through wrangler dev; sizes read with SQLite's dbstat after the hub stopped (pages on disk, b-tree overhead included: what is billed).`,
-    "A value is one stored number: a series sample in the raw window, each of n/min/avg/max/last in a rollup. Times and seqs are overhead on top.",
+    "A value is one stored number: a series sample in the raw window, each of n/min/avg/max in a rollup. Times, seqs and directories are overhead on top.",
     "Hosts per 10 GB assume every host like these (~28-60 series). A host with many mounts, interfaces or containers stores proportionally more.",
-    "The 1 h tier is scaled from the hours this run stored to a full day per row; a full run's 23 h make that scale small.",
+    "Per host-hour figures divide a tier's bytes on disk by the host-hours its points cover. A 1 h row holds a week and this run fills a few hours of each, so its pages are mostly empty: the 1 h tier at retention is its payload per host-hour times the 1 m tier's on-disk overhead (rows of tens of KB, as a full week's). Where it can mislead: a week of hourly points deflates somewhat better than the hours stored here.",
   );
 } finally {
   await hub.dispose();

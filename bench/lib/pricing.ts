@@ -3,6 +3,7 @@
  * Objects, D1 and DO SQLite) and the monthly bill they give. Pure:
  * `bench/cost.ts` feeds it counted operations and measured bytes.
  */
+import { groupCount } from "../../worker/src/fleet/host-groups.ts";
 
 /** Seconds in the 30-day month Cloudflare bills. */
 export const MONTH_S = 30 * 24 * 3600;
@@ -141,6 +142,11 @@ export function bill(u: MonthlyUsage): Bill {
   };
 }
 
+/** Average hosts per group in a fleet (object) of `hosts`: groups share rows (worker/src/fleet/host-groups.ts). */
+export function hostsPerGroup(hosts: number): number {
+  return Math.max(1, hosts) / groupCount(hosts);
+}
+
 /** How long each stored tier is kept (the hub's defaults: worker/src/fleet/series.ts RETENTION). */
 export interface Retention {
   rawHours: number;
@@ -160,15 +166,17 @@ export const HUB_DEFAULTS = {
   retention: { rawHours: 24, m1Hours: 30 * 24, h1Days: 2 * 365 } satisfies Retention,
   segmentsPerHostHour: 3600 / 300,
   shardUpdatesPerS: 1,
+  /** Hours of 1 m points and days of 1 h points per D1 row (worker/src/fleet/rollup-store.ts ROW_SPAN_MS). */
+  rowSpan: { m1Hours: 6, h1Days: 7 },
 } as const;
 
 /** Bytes on disk per host and tier, measured by `bench/storage` (pages, b-tree overhead included). */
 export interface StoredPerHost {
   /** DO SQLite bytes of one host-day of raw samples. */
   rawBytesPerHostDay: number;
-  /** D1 bytes of one host's 1 m rollup row, which holds an hour. */
+  /** D1 bytes of an hour of one host's 1 m rollups. */
   d1BytesPerHostHour1m: number;
-  /** D1 bytes of one host's 1 h rollup row, which holds a day. */
+  /** D1 bytes of a day of one host's 1 h rollups. */
   d1BytesPerHostDay1h: number;
 }
 
@@ -191,10 +199,12 @@ export interface RowsPerHostHour {
 /** The hub's hourly work per host, at steady state (every tier full). */
 export interface HourlyWork {
   retention: Retention;
-  /** Raw segment rows a host writes an hour (one per raw flush). */
+  /** Raw rows a group of hosts writes an hour (one per raw flush). */
   segmentsPerHostHour: number;
-  /** Whether the day's 1 h row is read before each hourly upsert (read-modify-write). */
-  readModifyWrite1h: boolean;
+  /** Hosts sharing a raw row (worker/src/fleet/host-groups.ts). */
+  hostsPerGroup: number;
+  /** What one D1 row of each tier holds: hours of 1 m points, days of 1 h points. */
+  rowSpan: { m1Hours: number; h1Days: number };
 }
 
 /**
@@ -204,17 +214,18 @@ export interface HourlyWork {
  * each scans its whole table (every host's rows, every hour).
  */
 export function steadyRowsPerHostHour(w: HourlyWork): RowsPerHostHour {
-  const { retention: r, segmentsPerHostHour: seg } = w;
+  const { retention: r, segmentsPerHostHour: seg, hostsPerGroup: g, rowSpan: span } = w;
   return {
-    // The hour's 1 m row and the day's 1 h row, upserted; the prune deletes
-    // the 1 m row that leaves retention every hour and the 1 h row every day.
-    d1RowsWritten: 2 + 1 + 1 / 24,
-    d1RowsRead: (w.readModifyWrite1h ? 1 : 0) + r.m1Hours + r.h1Days,
-    // rollup_pending: the hour marked, then cleared; the prune deletes the
-    // segments that leave the raw window as fast as new ones arrive.
-    doRowsWritten: 2 + seg,
-    // The hour's segments, read to roll it up; the prune's scan of the window.
-    doRowsRead: seg + seg * r.rawHours,
+    // The hour written into its 1 m row and its week's 1 h row (upserts); the
+    // prune deletes a 1 m row every span and a 1 h row every span of days.
+    d1RowsWritten: 2 + 1 / span.m1Hours + 1 / (24 * span.h1Days),
+    // Both rows read before they are rewritten, and the prune's scan of both tables.
+    d1RowsRead: 2 + r.m1Hours / span.m1Hours + r.h1Days / span.h1Days,
+    // The prune deletes the group rows that leave the raw window as fast as
+    // new ones arrive (pending rollup hours are one row per hour of the fleet: nothing per host).
+    doRowsWritten: seg / g,
+    // The host's group rows of the hour, read to roll it up; the prune's scan of the window.
+    doRowsRead: seg + (seg * r.rawHours) / g,
   };
 }
 
@@ -229,7 +240,10 @@ export function steadyRowsPerHostHour(w: HourlyWork): RowsPerHostHour {
 export interface MeasuredRates {
   /** DO requests per second of an object's life that no client made (alarms). */
   fleetDoRequestsPerS: number;
+  /** Measured at `hostsPerGroup` hosts a row: scaled to the priced fleet's groups. */
   perHostS: { doRowsWritten: number; doRowsRead: number };
+  /** Hosts per group (rows shared) in the fleet `perHostS` was measured on. */
+  hostsPerGroup: number;
   perHostHour: RowsPerHostHour;
   /** Operations of one stream's end-of-stream commit, per stream. */
   perStream: { doRowsWritten: number; doRowsRead: number };
@@ -287,6 +301,8 @@ export function monthlyUsage(r: MeasuredRates, s: Scenario): MonthlyUsage {
   // A sharded fleet's Hello reaches the fleet's object, which registers the host in its shard (one RPC).
   const registrations = sharded ? hellos : 0;
   const stored = bytesPerHost(r.stored, s.retention);
+  // Timer-driven rows are written per group of hosts: fewer hosts a group, more rows a host.
+  const groupScale = r.hostsPerGroup / hostsPerGroup(sharded ? Math.ceil(s.hosts / shards) : s.hosts);
   return {
     workerRequests: clientRequests + viewerRequests + s.cronRuns,
     // Each Worker request of a stream, a Hello or a socket is one DO request too.
@@ -301,12 +317,14 @@ export function monthlyUsage(r: MeasuredRates, s: Scenario): MonthlyUsage {
     doActiveSeconds: objects * MONTH_S,
     d1RowsWritten: r.perHostHour.d1RowsWritten * hostHours,
     doRowsWritten:
-      r.perHostS.doRowsWritten * hostS +
+      r.perHostS.doRowsWritten * groupScale * hostS +
       r.perHostHour.doRowsWritten * hostHours +
       r.perStream.doRowsWritten * streams,
     d1RowsRead: r.perHostHour.d1RowsRead * hostHours,
     doRowsRead:
-      r.perHostS.doRowsRead * hostS + r.perHostHour.doRowsRead * hostHours + r.perStream.doRowsRead * streams,
+      r.perHostS.doRowsRead * groupScale * hostS +
+      r.perHostHour.doRowsRead * hostHours +
+      r.perStream.doRowsRead * streams,
     doSqliteBytes: s.hosts * stored.doSqlite,
     d1Bytes: s.hosts * stored.d1,
     ingestObjects: shards,

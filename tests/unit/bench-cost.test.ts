@@ -5,6 +5,7 @@ import {
   bytesPerHost,
   d1Databases,
   HUB_DEFAULTS,
+  hostsPerGroup,
   type MeasuredRates,
   MONTH_S,
   type MonthlyUsage,
@@ -15,6 +16,7 @@ import {
 import { BROADCAST_INTERVAL_MS } from "../../worker/src/fleet/broadcaster.ts";
 import { RAW_FLUSH_AGE_MS } from "../../worker/src/fleet/raw-window.ts";
 import { DAY_MS, HOUR_MS } from "../../worker/src/fleet/rollup.ts";
+import { ROW_SPAN_MS } from "../../worker/src/fleet/rollup-store.ts";
 import { RETENTION } from "../../worker/src/fleet/series.ts";
 
 // Expectations below are worked from the list prices in docs/DESIGN.md, not read back from PRICES.
@@ -39,6 +41,8 @@ const NO_ROWS = { doRowsWritten: 0, doRowsRead: 0, d1RowsWritten: 0, d1RowsRead:
 const RATES: MeasuredRates = {
   fleetDoRequestsPerS: 0.1,
   perHostS: { doRowsWritten: 1 / 120, doRowsRead: 0 },
+  // 1,000 hosts are 64 groups: measured at the scenario's own group size, so no scaling.
+  hostsPerGroup: 1000 / 64,
   perHostHour: NO_ROWS,
   perStream: { doRowsWritten: 2, doRowsRead: 1 },
   workerRequestsPerStream: 1,
@@ -164,24 +168,32 @@ describe("cost model: rows from per-host-hour rates", () => {
   const hourly = steadyRowsPerHostHour({
     retention: { rawHours: 24, m1Hours: 720, h1Days: 730 },
     segmentsPerHostHour: 12,
-    readModifyWrite1h: true,
+    hostsPerGroup: 16,
+    rowSpan: { m1Hours: 6, h1Days: 7 },
   });
 
-  it("writes the 1 m row and the day's 1 h row every host-hour, and reads the 1 h row first", () => {
-    const plain = steadyRowsPerHostHour({
-      retention: { rawHours: 24, m1Hours: 720, h1Days: 730 },
-      segmentsPerHostHour: 12,
-      readModifyWrite1h: false,
-    });
-    // Two upserts, plus the retention deletes of a full tier: a 1 m row an hour, a 1 h row a day.
-    expect(hourly.d1RowsWritten).toBeCloseTo(2 + 1 + 1 / 24, 9);
-    expect(hourly.d1RowsRead - plain.d1RowsRead).toBe(1);
+  it("writes the hour into its 1 m and 1 h rows every host-hour, reading both first", () => {
+    // Two upserts, plus the retention deletes of a full tier: a 1 m row every 6 h, a 1 h row a week.
+    expect(hourly.d1RowsWritten).toBeCloseTo(2 + 1 / 6 + 1 / (24 * 7), 9);
   });
 
-  it("counts the hourly prune's scan of every stored row", () => {
-    expect(hourly.d1RowsRead).toBe(1 + 720 + 730);
-    expect(hourly.doRowsRead).toBe(12 + 12 * 24);
-    expect(hourly.doRowsWritten).toBe(2 + 12);
+  it("counts the hourly prune's scan of every stored row, raw rows shared by a group", () => {
+    expect(hourly.d1RowsRead).toBeCloseTo(2 + 720 / 6 + 730 / 7, 9);
+    expect(hourly.doRowsRead).toBe(12 + (12 * 24) / 16);
+    expect(hourly.doRowsWritten).toBe(12 / 16);
+  });
+
+  it("scales timer-driven rows by the priced fleet's group size", () => {
+    const at = (hosts: number) =>
+      monthlyUsage({ ...RATES, perStream: { doRowsWritten: 0, doRowsRead: 0 } }, { ...SCENARIO, hosts });
+    // 1,000 hosts: 64 groups of 15.6; 10,000 hosts: 1,024 groups of 9.8, so more rows a host.
+    expect(hostsPerGroup(1000)).toBeCloseTo(1000 / 64, 9);
+    expect(hostsPerGroup(10_000)).toBeCloseTo(10_000 / 1024, 9);
+    expect(at(1000).doRowsWritten).toBeCloseTo((1 / 120) * 1000 * MONTH_S, 3);
+    expect(at(10_000).doRowsWritten).toBeCloseTo(
+      (1 / 120) * (1000 / 64 / (10_000 / 1024)) * 10_000 * MONTH_S,
+      3,
+    );
   });
 
   it("multiplies per-host-hour rows by the hosts' hours in the month", () => {
@@ -250,6 +262,8 @@ describe("cost model: hub defaults", () => {
     expect(HUB_DEFAULTS.retention.m1Hours * HOUR_MS).toBe(RETENTION["1m"]);
     expect(HUB_DEFAULTS.retention.h1Days * DAY_MS).toBe(RETENTION["1h"]);
     expect(HUB_DEFAULTS.segmentsPerHostHour).toBe(HOUR_MS / RAW_FLUSH_AGE_MS);
+    expect(HUB_DEFAULTS.rowSpan.m1Hours * HOUR_MS).toBe(ROW_SPAN_MS["1m"]);
+    expect(HUB_DEFAULTS.rowSpan.h1Days * DAY_MS).toBe(ROW_SPAN_MS["1h"]);
     expect(HUB_DEFAULTS.shardUpdatesPerS).toBe(1000 / BROADCAST_INTERVAL_MS);
   });
 });

@@ -17,12 +17,14 @@ import { SEVERITIES } from "./alerts-schema";
 /** A stored value that is not what its reader expects. `where` names the table and row. */
 export class StoredJsonError extends Error {
   override readonly name = "StoredJsonError";
+  readonly where: string;
+  readonly problem: string;
 
-  constructor(
-    readonly where: string,
-    readonly problem: string,
-  ) {
+  // Plain fields, not parameter properties: benches load this module with Node's type stripping.
+  constructor(where: string, problem: string) {
     super(`${where}: ${problem}`);
+    this.where = where;
+    this.problem = problem;
   }
 }
 

@@ -1,7 +1,7 @@
 import { decodeTable, encodeTable, exactDigits, type Table } from "../codec/columns";
 import { type Check, decodeStored, StoredJsonError } from "../db/stored-json";
 import { parseSeriesKey, SERIES } from "../metrics/catalog";
-import type { RawPoint } from "./raw-window";
+import type { RawPoint } from "./segment-codec";
 
 /**
  * min, avg, max and, where it is known, last of one series over one step.
