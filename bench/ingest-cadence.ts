@@ -28,10 +28,10 @@ import { emit, log, numberArg, QUICK, quantile, type Row, round } from "./lib/re
 const HOSTS = numberArg("hosts", QUICK ? 200 : 1000);
 const INTERVAL_S = numberArg("interval", 5);
 /** After every stream has delivered its first sample; lets JIT, caches and the hub's alarms settle. */
-const WARMUP_S = numberArg("warmup", QUICK ? 15 : 30);
-const WINDOW_S = numberArg("seconds", QUICK ? 30 : 120);
+const WARMUP_S = numberArg("warmup", QUICK ? 10 : 30);
+const WINDOW_S = numberArg("seconds", QUICK ? 20 : 120);
 /** The idle-stream window and the closed-stream baseline each last this long. */
-const IDLE_S = numberArg("idle-seconds", QUICK ? 20 : 60);
+const IDLE_S = numberArg("idle-seconds", QUICK ? 15 : 60);
 const VIEWERS = 10;
 /** The dashboard pings every 20 s (web/src/lib/reconnecting-socket.ts); the hub closes silent sockets at 90 s. */
 const PING_S = 20;
