@@ -39,7 +39,8 @@ const BENCHES: Bench[] = [
     file: "bench/ingest.ts",
     quickArgs: ["--quick", "--seconds", "6"],
     // The saturated figure; --quick measures ingest at the agents' real cadence (ingest-cadence) instead.
-    skip: () => (QUICK && !only?.includes("ingest") ? "full run only (--quick: see ingest-cadence)" : undefined),
+    skip: () =>
+      QUICK && !only?.includes("ingest") ? "full run only (--quick: see ingest-cadence)" : undefined,
   },
   {
     id: "ingest-sharded",
