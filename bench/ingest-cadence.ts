@@ -30,6 +30,8 @@ const INTERVAL_S = numberArg("interval", 5);
 /** After every stream has delivered its first sample; lets JIT, caches and the hub's alarms settle. */
 const WARMUP_S = numberArg("warmup", QUICK ? 10 : 30);
 const WINDOW_S = numberArg("seconds", QUICK ? 20 : 120);
+/** The idle windows (2 and 3) wait for hosts to turn stale and the runtime to go quiet: the full run only. */
+const IDLE_WINDOWS = !QUICK;
 /** The idle-stream window and the closed-stream baseline each last this long. */
 const IDLE_S = numberArg("idle-seconds", QUICK ? 15 : 60);
 const VIEWERS = 10;
@@ -632,8 +634,9 @@ async function reopened(rig: Rig, extraS: number): Promise<void> {
 interface Run {
   rssBeforeMb: number;
   cadence: Window;
-  idle: Window;
-  closed: Window;
+  /** Windows 2 and 3: absent in a quick run. */
+  idle?: Window;
+  closed?: Window;
   ctl: Control;
   notDelivering: number;
   reconnects: number;
@@ -671,6 +674,14 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
 
   log(`ingest-cadence: window 1, ${HOSTS} hosts at one sample per ${INTERVAL_S} s for ${WINDOW_S} s`);
   const cadence = await stableWindow(rig, "window 1", WINDOW_S, true, () => reopened(rig, WARMUP_S));
+  if (!IDLE_WINDOWS) {
+    ctl.set("stop");
+    await running;
+    for (const v of viewers) v.close();
+    const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
+    const hubErrors = hubErrorLines(hub, logAt);
+    return { rssBeforeMb, cadence, ctl, notDelivering, reconnects, hubErrors, settled: [] };
+  }
 
   // Silent hosts turn stale 3 intervals after their last sample, found by an alarm up to
   // STATUS_BACKSTOP_MS later in a dense fleet; that work must fall before the window.
@@ -692,12 +703,17 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
   });
   const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
   for (const v of viewers) v.close();
-  const hubErrors = hub
+  const hubErrors = hubErrorLines(hub, logAt);
+  return { rssBeforeMb, cadence, idle, closed, ctl, notDelivering, reconnects, hubErrors, settled };
+}
+
+/** Lines of the hub's log since `from` that report an error. */
+function hubErrorLines(hub: Hub, from: number): string[] {
+  return hub
     .log()
-    .slice(logAt)
+    .slice(from)
     .split("\n")
     .filter((l) => /error|uncaught|exception/i.test(l));
-  return { rssBeforeMb, cadence, idle, closed, ctl, notDelivering, reconnects, hubErrors, settled };
 }
 
 function latencyRows(w: Window): Row[] {
@@ -728,11 +744,9 @@ function rows(r: Run): Row[] {
   const hostsAt80 = (perSample: number) => Math.round(0.8 / (perSample * perHostPerS));
   const mean = (f: (v: ViewerWindow) => number) =>
     c.viewers.reduce((n, v) => n + f(v), 0) / c.viewers.length / c.cpu.seconds;
-  const idlePerStreamUs = ((i.cpu.runtimeS - z.cpu.runtimeS) / (HOSTS * i.cpu.seconds)) * 1e6;
-  const idleProxyUs = ((i.cpu.proxyS - z.cpu.proxyS) / (HOSTS * i.cpu.seconds)) * 1e6;
   const ended = [...r.ctl.ended].map(([k, n]) => `${k} x${n}`);
   const failedAtStop = [...r.ctl.failedAtStop].map(([k, n]) => `${k} x${n}`);
-  const discarded = c.discarded + i.discarded + z.discarded;
+  const discarded = c.discarded + (i?.discarded ?? 0) + (z?.discarded ?? 0);
   return [
     {
       metric: "samples stored in the window",
@@ -783,6 +797,27 @@ function rows(r: Run): Row[] {
       value: `${c.doRequests} / ${c.doRowsWritten} / ${c.wsMessagesOut}`,
       note: `requests besides this bench's usage reads (each stream is one, for its whole life); rows written ${writes(c)} (window ${Math.round(c.fromS)}-${Math.round(c.toS)} s after the streams opened)`,
     },
+    ...(i && z ? idleRows(r, i, z) : []),
+    {
+      metric: "load generator CPU, share of one core",
+      value: pct(c.cpu.selfS, c.cpu),
+      unit: "%",
+      note: `this Node process: ${HOSTS} agents + ${VIEWERS} viewers, window 1; wrangler's Node processes ${pct(c.cpu.wranglerS, c.cpu)} %`,
+    },
+    {
+      metric: "streams ended while meant to stay open",
+      value: ended.length === 0 ? "none" : ended.join(", "),
+      note: `during window 1 / 2: ${c.streamsEnded} / ${i?.streamsEnded ?? "not run"}; failed when ended: ${failedAtStop.length === 0 ? "none" : failedAtStop.join(", ")}; windows re-measured after a dev-server reload: ${discarded}; viewer reconnects ${r.reconnects}; hosts never seen by every viewer ${r.notDelivering}`,
+    },
+  ];
+}
+
+/** The idle windows' rows: an open, silent stream's cost, and memory through the run. */
+function idleRows(r: Run, i: Window, z: Window): Row[] {
+  const c = r.cadence;
+  const idlePerStreamUs = ((i.cpu.runtimeS - z.cpu.runtimeS) / (HOSTS * i.cpu.seconds)) * 1e6;
+  const idleProxyUs = ((i.cpu.proxyS - z.cpu.proxyS) / (HOSTS * i.cpu.seconds)) * 1e6;
+  return [
     {
       metric: "idle open stream: workerd CPU per stream per second",
       value: round(idlePerStreamUs, 2),
@@ -794,17 +829,6 @@ function rows(r: Run): Row[] {
       value: `${Math.round(r.rssBeforeMb)} / ${Math.round(c.cpu.rssMb)} / ${Math.round(i.cpu.rssMb)} / ${Math.round(z.cpu.rssMb)}`,
       unit: "MB",
       note: "runtime workerd, VmRSS",
-    },
-    {
-      metric: "load generator CPU, share of one core",
-      value: pct(c.cpu.selfS, c.cpu),
-      unit: "%",
-      note: `this Node process: ${HOSTS} agents + ${VIEWERS} viewers, window 1; wrangler's Node processes ${pct(c.cpu.wranglerS, c.cpu)} %`,
-    },
-    {
-      metric: "streams ended while meant to stay open",
-      value: ended.length === 0 ? "none" : ended.join(", "),
-      note: `during window 1 / 2: ${c.streamsEnded} / ${i.streamsEnded}; failed when ended: ${failedAtStop.length === 0 ? "none" : failedAtStop.join(", ")}; windows re-measured after a dev-server reload: ${discarded}; viewer reconnects ${r.reconnects}; hosts never seen by every viewer ${r.notDelivering}`,
     },
   ];
 }
@@ -820,10 +844,12 @@ function notes(r: Run): string[] {
   return [
     `${HOSTS} corpus hosts (bench/lib/corpus.ts, seed ${CORPUS_SEED}: realistic, varying samples, slow groups every 6th), each: Hello, then one client-streaming Stream (Connect, binary, HTTP/1.1) held open for the whole run, one sample per body chunk every ${INTERVAL_S} s on a fixed-rate schedule, first sends spread uniformly over the interval; ${Math.ceil(HOSTS / HOSTS_PER_TOKEN)} agent tokens. ${VIEWERS} viewers on /api/fleets/:fleet/live ping every ${PING_S} s. Measured after every host reached every viewer plus ${WARMUP_S} s of warm-up.`,
     `CPU is utime + stime from /proc/<pid>/stat (CLK_TCK ${CLK_TCK}, so ${round(1000 / CLK_TCK)} ms resolution) at the window's start and end. wrangler dev runs two workerd processes: the runtime (pid ${c.procs.runtime.join(", ")}), which runs the Worker and every Durable Object, and its dev proxy (pid ${c.procs.proxy.join(", ") || "none"}), which owns the port and forwards each request to the runtime and does not exist in production. "All-in" is the runtime's CPU, all threads, over the samples the hub stored: the Worker that authenticates and forwards each stream, the object's decode, validation, merge and buffering, coalesced frames to ${VIEWERS} viewers and their pings, alarms, GC. Locally one thread runs every isolate and object; the others are V8's (GC, compilation) and the inspector's. A production object is one thread, so the main-thread figure is the closer bound for one object.`,
-    `Hosts at 80 %: 0.8 / (CPU per sample x samples per host per second). Where it misleads: (1) it is linear in samples, but not all of the cost is: frames (at most one a second per viewer, each with the whole state of every changed host) and alarms are not, so the figure moves with the number of viewers and of hosts; (2) on Cloudflare the Worker runs elsewhere, so one object pays less than all-in here, and production CPUs differ from this one; (3) wrangler dev's Worker hop is included, its dev proxy is not (shown apart); (4) the load generator (its share is in the table), ${VIEWERS} viewers' JSON parsing and both workerd share this machine's ${cpus().length} cores, so workerd may wait for a core; (5) each host's raw samples are written as one segment row about every ${RAW_FLUSH_S} s (all hosts in one alarm, since they started within one interval), and each host's hour is noted once in rollup_pending; this window ran ${Math.round(c.fromS)}-${Math.round(c.toS)} s after the streams opened (rows written: ${writes(c)}), so it holds ${flushes} raw flush${flushes === 1 ? "" : "es"}${flushes === 0 ? ": their encode and write CPU is missing" : ""}; a window of a multiple of ${RAW_FLUSH_S} s is unbiased. Rollups (1 m and 1 h) go to D1 once an hour completes, hourly work this window ${Math.floor(c.toS / 3600) > Math.floor(c.fromS / 3600) ? "may hold" : "does not hold"}.`,
+    `Hosts at 80 %: 0.8 / (CPU per sample x samples per host per second). Where it misleads: (1) it is linear in samples, but not all of the cost is: frames (at most one a second per viewer, each with the whole state of every changed host) and alarms are not, so the figure moves with the number of viewers and of hosts; (2) on Cloudflare the Worker runs elsewhere, so one object pays less than all-in here, and production CPUs differ from this one; (3) wrangler dev's Worker hop is included, its dev proxy is not (shown apart); (4) the load generator (its share is in the table), ${VIEWERS} viewers' JSON parsing and both workerd share this machine's ${cpus().length} cores, so workerd may wait for a core; (5) raw samples are written as one row per group of up to 16 hosts about every ${RAW_FLUSH_S} s (all groups in one alarm, since the hosts started within one interval), with the group's state row, and each hour is noted once in rollup_hours; this window ran ${Math.round(c.fromS)}-${Math.round(c.toS)} s after the streams opened (rows written: ${writes(c)}), so it holds ${flushes} raw flush${flushes === 1 ? "" : "es"}${flushes === 0 ? ": their encode and write CPU is missing" : ""}; a window of a multiple of ${RAW_FLUSH_S} s is unbiased. Rollups (1 m and 1 h) go to D1 once an hour completes, hourly work this window ${Math.floor(c.toS / 3600) > Math.floor(c.fromS / 3600) ? "may hold" : "does not hold"}.`,
     `Saturated, for contrast (not re-run): bench/ingest phase 1 (200 streams sending as fast as flow control allows, many messages per body chunk) accepted ${n(SATURATED_SAMPLES_PER_S)} samples/s in its full run (docs/BENCHMARKS.md), i.e. ${n(saturatedHosts)} hosts at ${INTERVAL_S} s, with the whole machine. At this cadence the runtime would serve ${n(hostsAt100)} hosts at 100 % of one core: the saturated figure overstates capacity ${round(saturatedHosts / hostsAt100, 1)}x. Use the cadence figure for capacity.`,
     "Latency is raw: from the agent's yield to each viewer's first frame whose HostView.lastSeq covers the sample, for samples sent inside the window. The fleet's object coalesces frames to at most one a second, so about 0.5 s of the median is deliberate batching; bench/ingest phase 3 gives the pipeline alone.",
-    `Idle cost: after window 1 the agents stop sending but keep their streams open; window 2 starts ${Math.round(r.settled[0] ?? 0)} s later (at least ${3 * INTERVAL_S + STATUS_BACKSTOP_MS / 1000 + 10} s, so hosts turning stale and their host-down records fall before it, then until the runtime used under ${QUIET_SHARE * 100} % of a core over ${QUIET_PROBE_S} s). Then the streams end and window 3, ${Math.round(r.settled[1] ?? 0)} s later by the same rule, measures the same hub with viewers only. The per-stream figure is the difference over streams and seconds; near zero it is within the tick resolution. It is what holding the streams open costs, not only per-stream work: a resident object (its timers, GC of a heap that holds the streams) against an evicted one. The fleet's object ${i.restarted ? "was evicted and started again during window 2" : "stayed in memory through window 2 (open requests keep it there)"}${r.closed.restarted ? " and was evicted in window 3 (no request open, its viewers' sockets hibernate; the usage read after the window started it again)" : " and through window 3"}. ${i.streamsEnded === 0 ? "wrangler dev kept every silent stream open for the whole window." : `${i.streamsEnded} streams ended during the silent window (see the table): wrangler dev or workerd closes idle streams.`}`,
+    i === undefined || r.closed === undefined
+      ? "Idle cost (windows 2 and 3): full run only; --quick measures the cadence window alone."
+      : `Idle cost: after window 1 the agents stop sending but keep their streams open; window 2 starts ${Math.round(r.settled[0] ?? 0)} s later (at least ${3 * INTERVAL_S + STATUS_BACKSTOP_MS / 1000 + 10} s, so hosts turning stale and their host-down records fall before it, then until the runtime used under ${QUIET_SHARE * 100} % of a core over ${QUIET_PROBE_S} s). Then the streams end and window 3, ${Math.round(r.settled[1] ?? 0)} s later by the same rule, measures the same hub with viewers only. The per-stream figure is the difference over streams and seconds; near zero it is within the tick resolution. It is what holding the streams open costs, not only per-stream work: a resident object (its timers, GC of a heap that holds the streams) against an evicted one. The fleet's object ${i.restarted ? "was evicted and started again during window 2" : "stayed in memory through window 2 (open requests keep it there)"}${r.closed.restarted ? " and was evicted in window 3 (no request open, its viewers' sockets hibernate; the usage read after the window started it again)" : " and through window 3"}. ${i.streamsEnded === 0 ? "wrangler dev kept every silent stream open for the whole window." : `${i.streamsEnded} streams ended during the silent window (see the table): wrangler dev or workerd closes idle streams.`}`,
     ...(r.hubErrors.length > 0
       ? [
           `The hub logged ${r.hubErrors.length} error lines during the run, e.g.: ${r.hubErrors.slice(0, 3).join(" | ").slice(0, 400)}`,

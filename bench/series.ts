@@ -14,7 +14,7 @@ import { sqliteFiles } from "./lib/sqlite-files.ts";
 
 const QUERIES = numberArg("queries", QUICK ? 15 : 40);
 /** Samples older than the hub's 23 h replay window are refused: fill what it accepts. */
-const HISTORY_H = Math.min(23, numberArg("hours", QUICK ? 6 : 23));
+const HISTORY_H = Math.min(23, numberArg("hours", QUICK ? 3 : 23));
 const INTERVAL_S = 5;
 const FLEET = "series";
 const MINUTE_MS = 60_000;

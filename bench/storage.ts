@@ -15,7 +15,7 @@ import { mainDatabase } from "./lib/sqlite-files.ts";
 
 const HOSTS = numberArg("hosts", QUICK ? 2 : 5);
 /** The hub refuses samples older than 23 h: the whole raw window but its last hour. */
-const HOURS = Math.min(23, numberArg("hours", QUICK ? 3 : 23));
+const HOURS = Math.min(23, numberArg("hours", QUICK ? 2 : 23));
 const INTERVAL_S = 5;
 const FLEET = "storage";
 const HOUR_MS = 3_600_000;

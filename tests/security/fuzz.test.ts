@@ -375,7 +375,7 @@ describe("ingest fuzzing", () => {
       for (const key of Object.keys(flattenMetrics(h.metrics)).slice(0, 12)) {
         for (const p of await rawSeries(fleet.id, fleet.viewer, h.id, key)) {
           points++;
-          for (const v of [p.min, p.avg, p.max, p.last]) {
+          for (const v of [p.min, p.avg, p.max, p.last ?? Number.NaN]) {
             expect(Number.isFinite(v), `${h.id} ${key}`).toBe(true);
             if (PERCENT.test(key)) expect(v >= 0 && v <= 100, `${h.id} ${key}=${v}`).toBe(true);
           }
