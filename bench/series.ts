@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient } from "../tests/e2e/clients.ts";
 import { startHub } from "../tests/e2e/hub.ts";
-import { combine, encodeRollupRow, type RollupPoint, rollupRaw } from "../worker/src/fleet/rollup.ts";
+import { combine, encodeRollupBlocks, type RollupPoint, rollupRaw } from "../worker/src/fleet/rollup.ts";
 import { validateSample } from "../worker/src/fleet/validate-sample.ts";
 import { flattenMetrics } from "../worker/src/metrics/catalog.ts";
 import { fleetCorpus, hostSamples } from "./lib/corpus.ts";
@@ -69,13 +69,14 @@ function seedYear(d1Dir: string, fleet: string, hostId: string, week: RollupPoin
   try {
     const firstStored = Math.floor((now - HISTORY_H * HOUR_MS) / WEEK_MS) * WEEK_MS;
     const insert = db.prepare(
-      "INSERT OR IGNORE INTO rollups_1h (fleet_id, host_id, start, points, data) VALUES (?, ?, ?, '', ?)",
+      "INSERT OR IGNORE INTO rollups_1h (fleet_id, host_id, start, points, data, idx) VALUES (?, ?, ?, '', ?, ?)",
     );
     const base = week[0]?.t ?? 0;
     let rows = 0;
     for (let start = firstStored - WEEK_MS; start > now - 366 * DAY_MS - WEEK_MS; start -= WEEK_MS) {
       const points = week.map((p) => ({ ...p, t: start + (p.t - base) }));
-      insert.run(fleet, hostId, start, encodeRollupRow(points));
+      const { data, idx } = encodeRollupBlocks(points);
+      insert.run(fleet, hostId, start, data, idx);
       rows++;
     }
     return rows;

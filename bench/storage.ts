@@ -65,13 +65,24 @@ function storedValues(
     let payload = 0;
     let rows = 0;
     let hostHours = 0;
-    for (const r of db.prepare(`SELECT data AS b FROM ${table}`).iterate() as Iterable<{ b: unknown }>) {
+    const it = db.prepare(`SELECT data AS b, idx FROM ${table}`).iterate() as Iterable<{
+      b: unknown;
+      idx: string | null;
+    }>;
+    for (const r of it) {
       rows++;
       if (!(r.b instanceof Uint8Array)) continue;
       payload += r.b.length;
-      const t = decodeTable(r.b);
-      values += countValues(t);
-      hostHours += new Set(t.t.map((x) => Math.floor(x / HOUR_MS))).size;
+      // A row in blocks (one table per series family, each with the points' times) or one table.
+      const blocks =
+        r.idx === null ? [[0, r.b.length]] : Object.values(JSON.parse(r.idx) as Record<string, number[]>);
+      let times: number[] = [];
+      for (const [at = 0, length = 0] of blocks) {
+        const t = decodeTable(r.b.subarray(at, at + length));
+        values += countValues(t);
+        times = t.t;
+      }
+      hostHours += new Set(times.map((x) => Math.floor(x / HOUR_MS))).size;
     }
     return { values, payload, rows, hostHours };
   } finally {

@@ -6,7 +6,9 @@ import {
   aggregateWindow,
   combine,
   DERIVED_DIGITS,
+  decodeRollupBlocks,
   decodeRollupRow,
+  encodeRollupBlocks,
   encodeRollupRow,
   HOUR_MS,
   MINUTE_MS,
@@ -324,6 +326,42 @@ describe("binary rows", () => {
       expect(binary / count, tier).toBeLessThan(2);
       expect(binary, tier).toBeLessThan(json / 4);
     }
+  });
+});
+
+describe("rows in blocks per series family", () => {
+  it("decodes to exactly what one table of the same points decodes to", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const { points } = randomPoints(seed);
+      const { data, idx } = encodeRollupBlocks(points);
+      expect(decodeRollupBlocks(data, idx), `seed ${seed}`).toEqual(decodeRollupRow(encodeRollupRow(points)));
+    }
+  });
+
+  it("keeps one block per family, each decodable alone", () => {
+    const points: RollupPoint[] = [
+      { t: 0, n: 12, v: { cpu: [1, 2, 3], "cpu.core:0": [4, 5, 6], "cpu.core:1": [7, 8, 9] } },
+      { t: 60_000, n: 11, v: { "cpu.core:1": [1, 1, 1], load1: [0.5, 0.5, 0.5] } },
+    ];
+    const { data, idx } = encodeRollupBlocks(points);
+    const index = JSON.parse(idx) as Record<string, [number, number]>;
+    expect(Object.keys(index)).toEqual(["cpu", "cpu.core", "load1"]);
+    const [at, length] = index["cpu.core"] as [number, number];
+    expect(decodeRollupRow(data.subarray(at, at + length), "cpu.core:1")).toEqual([
+      { t: 0, n: 12, v: { "cpu.core:1": [7, 8, 9] } },
+      { t: 60_000, n: 11, v: { "cpu.core:1": [1, 1, 1] } },
+    ]);
+    // Points without any series keep their times and counts.
+    const bare = encodeRollupBlocks([{ t: 5, n: 1, v: {} }]);
+    expect(decodeRollupBlocks(bare.data, bare.idx)).toEqual([{ t: 5, n: 1, v: {} }]);
+  });
+
+  it("refuses an index that does not match its blocks", () => {
+    const { data, idx } = encodeRollupBlocks(randomPoints(4).points);
+    expect(() => decodeRollupBlocks(data, "[1]")).toThrow(RangeError);
+    expect(() => decodeRollupBlocks(data, '{"cpu":[0,-1]}')).toThrow(RangeError);
+    expect(() => decodeRollupBlocks(data, `{"cpu":[0,${data.length + 1}]}`)).toThrow("runs past the row");
+    expect(() => decodeRollupBlocks(data.subarray(0, data.length >> 1), idx)).toThrow(RangeError);
   });
 });
 

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   DAY_MS,
+  decodeRollupBlocks,
   decodeRollupRow,
   encodeRollupRow,
   HOUR_MS,
@@ -29,16 +30,21 @@ async function series(fleet: { id: string; viewer: string }, hostId: string, que
   return (await res.json()) as SeriesResult;
 }
 
-/** A stored rollup row as D1 holds it: the type of `data`, the legacy text, and the binary row's points. */
+/**
+ * A stored rollup row as D1 holds it: the type of `data`, the legacy text,
+ * the block index and the binary row's points (blocks per series family
+ * where it has an index, one table where not).
+ */
 async function storedRow(table: "rollups_1m" | "rollups_1h", hostId: string, start: number) {
   const row = await env.DB.prepare(
-    `SELECT typeof(data) AS type, points, data FROM ${table} WHERE host_id = ? AND start = ?`,
+    `SELECT typeof(data) AS type, points, data, idx FROM ${table} WHERE host_id = ? AND start = ?`,
   )
     .bind(hostId, start)
-    .first<{ type: string; points: string; data: ArrayBuffer | number[] | null }>();
+    .first<{ type: string; points: string; data: ArrayBuffer | number[] | null; idx: string | null }>();
   if (!row) throw new Error(`no ${table} row (${hostId}, ${start})`);
   const bytes = row.data === null ? null : new Uint8Array(row.data);
-  return { type: row.type, points: row.points, decoded: bytes && decodeRollupRow(bytes) };
+  const decoded = bytes && (row.idx === null ? decodeRollupRow(bytes) : decodeRollupBlocks(bytes, row.idx));
+  return { type: row.type, points: row.points, idx: row.idx, decoded };
 }
 
 /** Start of the stored row of `tier` that holds `t` (6 h of 1m points, a week of 1h points). */

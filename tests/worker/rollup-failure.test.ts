@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { FleetDO } from "../../worker/src/fleet/fleet-do";
 import type { FleetParts } from "../../worker/src/fleet/fleet-parts";
 import { FLUSH_RETRY_MIN_MS } from "../../worker/src/fleet/flush-health";
-import { decodeRollupRow, HOUR_MS, MINUTE_MS } from "../../worker/src/fleet/rollup";
+import { decodeRollupBlocks, HOUR_MS, MINUTE_MS } from "../../worker/src/fleet/rollup";
 import { ROW_SPAN_MS } from "../../worker/src/fleet/rollup-store";
 import { call, createFleet, registerHost, sample } from "./fixtures";
 
@@ -88,10 +88,10 @@ describe("rollup writes D1 refuses", () => {
     const healthy = await health(fleet);
     expect(healthy.ok).toBe(true);
     expect(healthy.objects[0]?.rollups).toMatchObject({ failures: 0, pendingHours: 0, retryAt: null });
-    const row = await env.DB.prepare("SELECT data FROM rollups_1m WHERE host_id = ? AND start = ?")
+    const row = await env.DB.prepare("SELECT data, idx FROM rollups_1m WHERE host_id = ? AND start = ?")
       .bind(hostId, Math.floor(start / ROW_SPAN_MS["1m"]) * ROW_SPAN_MS["1m"])
-      .first<{ data: ArrayBuffer }>();
-    const points = decodeRollupRow(new Uint8Array(row?.data ?? new ArrayBuffer(0)));
+      .first<{ data: ArrayBuffer; idx: string }>();
+    const points = decodeRollupBlocks(new Uint8Array(row?.data ?? new ArrayBuffer(0)), row?.idx ?? "{}");
     expect(points.map((p) => p.t)).toEqual(Array.from({ length: 60 }, (_, m) => start + m * MINUTE_MS));
     expect(points.reduce((a, p) => a + p.n, 0)).toBe(720);
   });

@@ -1,12 +1,12 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { deliverDue } from "../../worker/src/alerts/deliver";
 import { alertDeps } from "../../worker/src/alerts/deps";
 import type { NotificationView } from "../../worker/src/alerts/views";
-import { HOUR_MS, packPoints } from "../../worker/src/fleet/rollup";
-import { readRollups } from "../../worker/src/fleet/rollup-store";
+import { type Agg, encodeRollupRow, HOUR_MS, packPoints } from "../../worker/src/fleet/rollup";
+import { ROW_SPAN_MS, readRollups } from "../../worker/src/fleet/rollup-store";
 import { ShardViews } from "../../worker/src/fleet/shard-views";
 import type { HostView, SeriesResult } from "../../worker/src/metrics/types";
 import { api, createChannel, notificationRows, receiver } from "./alerts-helpers";
@@ -138,6 +138,53 @@ describe("a corrupt row in the fleet object's SQLite", () => {
 });
 
 describe("a corrupt row in D1", () => {
+  it("reads one series from its family's block alone, and rows of one table as older versions wrote", async () => {
+    const fleet = await createFleet();
+    const { client, hostId } = await registerHost(fleet.agent);
+    const hour = Math.floor((Date.now() - 3 * HOUR_MS) / HOUR_MS) * HOUR_MS;
+    const metrics = (c: number) => ({ ...cpu(c), load: { load1: c / 10, load5: 1, load15: 1 } });
+    await client.push({
+      samples: [sample(1, hour + 60_000, metrics(10)), sample(2, hour + 120_000, metrics(30))],
+    });
+    await runDurableObjectAlarm(stub(fleet.id));
+    const start = Math.floor(hour / ROW_SPAN_MS["1m"]) * ROW_SPAN_MS["1m"];
+    const row = await env.DB.prepare("SELECT data, idx FROM rollups_1m WHERE host_id = ? AND start = ?")
+      .bind(hostId, start)
+      .first<{ data: ArrayBuffer; idx: string }>();
+    const index = JSON.parse(row?.idx ?? "{}") as Record<string, [number, number]>;
+    expect(Object.keys(index)).toEqual(expect.arrayContaining(["cpu", "load1", "load5", "load15"]));
+    const query = async (metric: string) => {
+      const res = await call(
+        `/api/fleets/${fleet.id}/hosts/${hostId}/series?metric=${metric}&from=${hour - 9 * HOUR_MS}&to=${hour + HOUR_MS}&step=60`,
+        { headers: { Authorization: `Bearer ${fleet.viewer}` } },
+      );
+      return ((await res.json()) as SeriesResult).points.map((p) => p.avg);
+    };
+    // Garbage over the load1 block: a cpu query never reads it.
+    const bytes = new Uint8Array(row?.data ?? new ArrayBuffer(0));
+    const [at, length] = index.load1 as [number, number];
+    bytes.fill(0xff, at, at + length);
+    await env.DB.prepare("UPDATE rollups_1m SET data = ? WHERE host_id = ? AND start = ?")
+      .bind(bytes, hostId, start)
+      .run();
+    const logged = errors();
+    expect(await query("cpu")).toEqual([10, 30]);
+    expect(logged()).toEqual([]);
+    expect(await query("load1")).toEqual([]);
+    expect(logged().join("\n")).toContain(`rollups_1m (${fleet.id}, ${hostId}, ${start})`);
+
+    // The form before blocks: one table, no index.
+    const points = [
+      { t: hour + 60_000, n: 1, v: { cpu: [10, 10, 10, 10] as Agg, load1: [1, 1, 1, 1] as Agg } },
+      { t: hour + 120_000, n: 1, v: { cpu: [30, 30, 30, 30] as Agg, load1: [3, 3, 3, 3] as Agg } },
+    ];
+    await env.DB.prepare("UPDATE rollups_1m SET data = ?, idx = NULL WHERE host_id = ? AND start = ?")
+      .bind(encodeRollupRow(points), hostId, start)
+      .run();
+    expect(await query("cpu")).toEqual([10, 30]);
+    expect(await query("load1")).toEqual([1, 3]);
+  });
+
   it("reads the rollups of a host past a row that does not decode", async () => {
     const db = drizzle(env.DB);
     const fleetId = `fleet-${crypto.randomUUID().slice(0, 8)}`;

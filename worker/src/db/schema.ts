@@ -93,8 +93,10 @@ export const rollups1m = sqliteTable(
     start: integer("start").notNull(),
     /** Legacy JSON `PackedPoints` (or point array); '' once `data` holds the row. */
     points: text("points").notNull(),
-    /** The binary row (`encodeRollupRow`); NULL in rows older versions wrote. */
+    /** The binary row: blocks per series family (`encodeRollupBlocks`), or one table in older rows; NULL in the oldest. */
     data: bytes("data"),
+    /** The blocks' index, JSON `{family: [offset, length]}`; NULL where `data` is one table. */
+    idx: text("idx"),
   },
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],
 );
@@ -114,6 +116,8 @@ export const rollups1h = sqliteTable(
     points: text("points").notNull(),
     /** As in `rollups_1m`. */
     data: bytes("data"),
+    /** As in `rollups_1m`. */
+    idx: text("idx"),
   },
   (t) => [primaryKey({ columns: [t.fleetId, t.hostId, t.start] })],
 );

@@ -7,14 +7,17 @@ import { rollups1h, rollups1m } from "../db/schema";
 import { type Check, tryDecodeStored } from "../db/stored-json";
 import type { RawWindow } from "./raw-window";
 import {
+  type Agg,
   bucketStart,
   combine,
   DAY_MS,
-  encodeRollupRow,
+  decodeRollupBlocks,
+  encodeRollupBlocks,
   HOUR_MS,
   MINUTE_MS,
   type RollupPoint,
   rollupRaw,
+  seriesFamily,
   unpackPoints,
   unpackRollupRow,
   upsertPoint,
@@ -332,7 +335,7 @@ export class RollupStore {
               target: [t.fleetId, t.hostId, t.start],
               // The row is bound once: the update takes the inserted values (and
               // empties the text of a row an older version wrote).
-              set: { data: sql`excluded.data`, points: sql`excluded.points` },
+              set: { data: sql`excluded.data`, idx: sql`excluded.idx`, points: sql`excluded.points` },
             }),
           ...s.legacy.map((old) =>
             db.delete(t).where(and(eq(t.fleetId, fleetId), eq(t.hostId, host), eq(t.start, old))),
@@ -380,7 +383,7 @@ export class RollupStore {
       const hosts = [...hostSet];
       for (let i = 0; i < hosts.length; i += PARAM_CHUNK) {
         const rows = await db
-          .select({ hostId: t.hostId, start: t.start, data: dataHex(t), points: t.points })
+          .select({ hostId: t.hostId, start: t.start, data: dataHex(t), idx: t.idx, points: t.points })
           .from(t)
           .where(
             and(
@@ -424,9 +427,23 @@ export class RollupStore {
   }
 }
 
-/** The columns of a rollup row as written now: binary, and the legacy text emptied. */
-function storedRow(points: RollupPoint[]): { data: Uint8Array; points: string } {
-  return { data: encodeRollupRow(points), points: "" };
+/** The columns of a rollup row as written now: blocks per series family, their index, the legacy text emptied. */
+function storedRow(points: RollupPoint[]): { data: Uint8Array; idx: string; points: string } {
+  const { data, idx } = encodeRollupBlocks(points);
+  return { data, idx, points: "" };
+}
+
+/**
+ * One series family's block of a row, cut by SQL with the offsets of the
+ * row's index, as hex ('' when the row lacks the family); a row of one
+ * table (no index) whole; NULL for legacy text rows. `family` must not hold
+ * a character the JSON path syntax cannot quote (see `seriesPath`).
+ */
+function familyHex(t: typeof rollups1m | typeof rollups1h, family: string) {
+  const at = `$."${family}"`;
+  return sql<string | null>`CASE WHEN ${t.data} IS NULL THEN NULL
+    WHEN ${t.idx} IS NULL THEN hex(${t.data})
+    ELSE hex(substr(${t.data}, json_extract(${t.idx}, ${`${at}[0]`}) + 1, json_extract(${t.idx}, ${`${at}[1]`}))) END`;
 }
 
 /**
@@ -453,16 +470,24 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /**
- * Points of a stored row: the binary row (as `dataHex` text), else the JSON
- * text of an older version (packed or point-per-object). A row that does
- * not decode is logged and reads as no points. With `metric`, only that
- * series.
+ * A stored row as read: `data` as hex (`dataHex`, or one family's block
+ * cut by `familyHex` when `cut` is 1), its block index when read whole,
+ * and the legacy text.
  */
-function rowPoints(
-  row: { data: string | null; points: string | null },
-  where: string,
-  metric?: string,
-): RollupPoint[] {
+interface ReadRow {
+  data: string | null;
+  points: string | null;
+  idx?: string | null;
+  cut?: number;
+}
+
+/**
+ * Points of a stored row: the binary row (in blocks with its index, one
+ * family's block cut by SQL, or one table), else the JSON text of an older
+ * version (packed or point-per-object). A row that does not decode is
+ * logged and reads as no points. With `metric`, only that series.
+ */
+function rowPoints(row: ReadRow, where: string, metric?: string): RollupPoint[] {
   if (row.data === null) return unpackPoints(row.points ?? "", where);
   let bytes: Uint8Array;
   try {
@@ -471,7 +496,18 @@ function rowPoints(
     console.error(`${where}: ${e instanceof Error ? e.message : String(e)}; read as no points`);
     return [];
   }
-  return unpackRollupRow(bytes, where, metric);
+  // One family's block, or nothing when the row lacks the family.
+  if (row.cut) return bytes.length === 0 ? [] : unpackRollupRow(bytes, where, metric);
+  if (row.idx === null || row.idx === undefined) return unpackRollupRow(bytes, where, metric);
+  try {
+    const points = decodeRollupBlocks(bytes, row.idx);
+    if (metric === undefined) return points;
+    return points.map((p) => ({ t: p.t, n: p.n, v: p.v[metric] ? { [metric]: p.v[metric] as Agg } : {} }));
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    console.error(`${where}: ${e.message}; read as no points`);
+    return [];
+  }
 }
 
 /**
@@ -483,11 +519,12 @@ function seriesPath(metric: string): string | null {
 }
 
 /**
- * Reads rollup rows of one host overlapping [from, to]. With `metric`, a
- * binary row decodes only that series' columns (the others are skipped
- * unread), and SQLite cuts a legacy text row down to that series (one JSON
- * path into the columnar text), so a 24 h query decodes one series instead
- * of every series of the host.
+ * Reads rollup rows of one host overlapping [from, to]. With `metric`,
+ * SQLite cuts a row in blocks down to the series' family block (and a
+ * legacy text row to that series, one JSON path into the columnar text),
+ * and only that series' columns are decoded (the others are skipped
+ * unread), so a year's query moves and decodes one family instead of
+ * every series of the host.
  */
 export async function readRollups(
   db: DrizzleD1Database,
@@ -510,8 +547,16 @@ export async function readRollups(
       : sql<string>`CASE WHEN ${t.data} IS NOT NULL THEN ''
           WHEN substr(${t.points}, 1, 1) = '[' THEN ${t.points}
           ELSE json_object('t', ${t.points} -> '$.t', 'n', ${t.points} -> '$.n', 's', json_object(${metric}, ${t.points} -> ${path})) END`;
-  const rows = await db
-    .select({ start: t.start, data: dataHex(t), points })
+  const cut = path !== null && metric !== undefined;
+  const rows: (ReadRow & { start: number })[] = await db
+    .select({
+      start: t.start,
+      data: cut ? familyHex(t, seriesFamily(metric)) : dataHex(t),
+      points,
+      // A cut row needs no index; a whole one does.
+      idx: cut ? sql<string | null>`NULL` : sql<string | null>`${t.idx}`,
+      cut: cut ? sql<number>`${t.idx} IS NOT NULL` : sql<number>`0`,
+    })
     .from(t)
     .where(
       and(

@@ -334,6 +334,106 @@ export function unpackRollupRow(bytes: Uint8Array, where: string, series?: strin
   }
 }
 
+// Rows in blocks. A row of a D1 tier is stored as one table per series
+// family (the series name: `cpu.core:0` to `:7` share one, `cpu` is alone),
+// back to back in `data`, with an index `{family: [offset, length]}` in its
+// own column. A one-series query has SQL cut the row down to its family's
+// block (substr with the offsets from the index), so it moves and inflates
+// a few KB of a row instead of all of it: a year at 1 h for one series is 53
+// blocks of ~1 KB, not 53 rows of ~35 KB. Every block repeats the points'
+// times and counts (a few bytes: they delta-code to almost nothing), so
+// each decodes on its own. Measured on the corpus, a week of 1 h points: 4.7 %
+// more bytes than one table (per series instead of per family: 12.7 %).
+
+/** A row in blocks: the blocks back to back, and the index as stored (JSON). */
+export interface RollupBlocks {
+  data: Uint8Array;
+  idx: string;
+}
+
+/** The family of a series key, which names its block: the key up to its instance. */
+export function seriesFamily(key: string): string {
+  const colon = key.indexOf(":");
+  return colon < 0 ? key : key.slice(0, colon);
+}
+
+/** Encodes time-ordered points as a row in blocks, one per series family. */
+export function encodeRollupBlocks(points: RollupPoint[]): RollupBlocks {
+  const families = new Map<string, Set<string>>();
+  for (const p of points) {
+    for (const key in p.v) {
+      const f = seriesFamily(key);
+      const keys = families.get(f);
+      if (keys) keys.add(key);
+      else families.set(f, new Set([key]));
+    }
+  }
+  const blocks: [string, Uint8Array][] = [];
+  // A row with no series still keeps its points' times and counts.
+  if (families.size === 0) blocks.push(["", encodeRollupRow(points)]);
+  for (const [family, keys] of [...families].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const part = points.map((p): RollupPoint => {
+      const v: Record<string, Agg> = {};
+      for (const k of keys) {
+        const a = p.v[k];
+        if (a) v[k] = a;
+      }
+      return { t: p.t, n: p.n, v };
+    });
+    blocks.push([family, encodeRollupRow(part)]);
+  }
+  const data = new Uint8Array(blocks.reduce((n, [, b]) => n + b.length, 0));
+  const idx: Record<string, [number, number]> = {};
+  let at = 0;
+  for (const [family, b] of blocks) {
+    data.set(b, at);
+    idx[family] = [at, b.length];
+    at += b.length;
+  }
+  return { data, idx: JSON.stringify(idx) };
+}
+
+/** Checks a parsed block index. */
+const checkBlockIndex: Check<Record<string, [number, number]>> = (v) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new Error("expected an object of blocks");
+  for (const [family, e] of Object.entries(v)) {
+    if (!Array.isArray(e) || e.length !== 2 || !e.every((x) => Number.isSafeInteger(x) && x >= 0))
+      throw new Error(`${family}: expected [offset, length]`);
+  }
+  return v as Record<string, [number, number]>;
+};
+
+/**
+ * Decodes a whole row in blocks (`idx` as stored). Throws a RangeError on a
+ * malformed index or block, or on blocks whose points disagree.
+ */
+export function decodeRollupBlocks(bytes: Uint8Array, idx: string): RollupPoint[] {
+  let index: Record<string, [number, number]>;
+  try {
+    index = decodeStored(idx, checkBlockIndex, "block index");
+  } catch (e) {
+    throw new RangeError(e instanceof Error ? e.message : String(e));
+  }
+  let points: RollupPoint[] | undefined;
+  for (const [family, [offset, length]] of Object.entries(index)) {
+    if (offset + length > bytes.length) throw new RangeError(`block ${family} runs past the row`);
+    const part = decodeRollupRow(bytes.subarray(offset, offset + length));
+    if (!points) {
+      points = part;
+      continue;
+    }
+    if (part.length !== points.length)
+      throw new RangeError(`block ${family}: ${part.length} points, not ${points.length}`);
+    part.forEach((p, i) => {
+      const into = points?.[i];
+      if (!into || into.t !== p.t) throw new RangeError(`block ${family}: point ${i} at another time`);
+      Object.assign(into.v, p.v);
+    });
+  }
+  return points ?? [];
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
