@@ -11,7 +11,8 @@
 // "Real cadence is not saturation").
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { HostInfoSchema } from "@fleetwatch/proto/host_pb";
@@ -23,9 +24,16 @@ import { STATUS_BACKSTOP_MS } from "../worker/src/fleet/alarm-plan.ts";
 import type { Usage } from "../worker/src/fleet/usage-counts.ts";
 import type { HostView, LiveFrame } from "../worker/src/metrics/types.ts";
 import { type CorpusHost, fleetCorpus } from "./lib/corpus.ts";
+import { type ProfileItem, profileHub, topSelf } from "./lib/profile.ts";
 import { emit, log, numberArg, QUICK, quantile, type Row, round } from "./lib/result.ts";
 
 const HOSTS = numberArg("hosts", QUICK ? 200 : 1000);
+/**
+ * `--profile`: a V8 CPU profile of the Worker isolate during window 1, its
+ * top items in the report, the profile in the temp folder. Sampling costs
+ * CPU: a profiled run's CPU figures are higher than an unprofiled one's.
+ */
+const PROFILE = process.argv.includes("--profile");
 const INTERVAL_S = numberArg("interval", 5);
 /** After every stream has delivered its first sample; lets JIT, caches and the hub's alarms settle. */
 const WARMUP_S = numberArg("warmup", QUICK ? 10 : 30);
@@ -634,6 +642,8 @@ async function reopened(rig: Rig, extraS: number): Promise<void> {
 interface Run {
   rssBeforeMb: number;
   cadence: Window;
+  /** Top items by self time of window 1's profile (`--profile`). */
+  profile?: { items: ProfileItem[]; file: string; seconds: number };
   /** Windows 2 and 3: absent in a quick run. */
   idle?: Window;
   closed?: Window;
@@ -673,14 +683,20 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
   await sleep(WARMUP_S * 1000);
 
   log(`ingest-cadence: window 1, ${HOSTS} hosts at one sample per ${INTERVAL_S} s for ${WINDOW_S} s`);
+  const profileFile = join(tmpdir(), `fleetwatch-ingest-cadence-${Date.now()}.cpuprofile`);
+  const profiling = PROFILE ? profileHub(hub.inspectorPort, WINDOW_S, profileFile) : undefined;
   const cadence = await stableWindow(rig, "window 1", WINDOW_S, true, () => reopened(rig, WARMUP_S));
+  const profile = profiling
+    ? { items: topSelf(await profiling, 15), file: profileFile, seconds: WINDOW_S }
+    : undefined;
+  if (profile) log(`ingest-cadence: profile written to ${profile.file}`);
   if (!IDLE_WINDOWS) {
     ctl.set("stop");
     await running;
     for (const v of viewers) v.close();
     const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
     const hubErrors = hubErrorLines(hub, logAt);
-    return { rssBeforeMb, cadence, ctl, notDelivering, reconnects, hubErrors, settled: [] };
+    return { rssBeforeMb, cadence, profile, ctl, notDelivering, reconnects, hubErrors, settled: [] };
   }
 
   // Silent hosts turn stale 3 intervals after their last sample, found by an alarm up to
@@ -704,7 +720,7 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
   const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
   for (const v of viewers) v.close();
   const hubErrors = hubErrorLines(hub, logAt);
-  return { rssBeforeMb, cadence, idle, closed, ctl, notDelivering, reconnects, hubErrors, settled };
+  return { rssBeforeMb, cadence, profile, idle, closed, ctl, notDelivering, reconnects, hubErrors, settled };
 }
 
 /** Lines of the hub's log since `from` that report an error. */
@@ -804,6 +820,12 @@ function rows(r: Run): Row[] {
       unit: "%",
       note: `this Node process: ${HOSTS} agents + ${VIEWERS} viewers, window 1; wrangler's Node processes ${pct(c.cpu.wranglerS, c.cpu)} %`,
     },
+    ...(r.profile?.items ?? []).map((p, n) => ({
+      metric: `profile #${n + 1} by self time: ${p.name}`,
+      value: round(p.selfPct, 1),
+      unit: "% of window",
+      note: p.where,
+    })),
     {
       metric: "streams ended while meant to stay open",
       value: ended.length === 0 ? "none" : ended.join(", "),
@@ -850,6 +872,11 @@ function notes(r: Run): string[] {
     i === undefined || r.closed === undefined
       ? "Idle cost (windows 2 and 3): full run only; --quick measures the cadence window alone."
       : `Idle cost: after window 1 the agents stop sending but keep their streams open; window 2 starts ${Math.round(r.settled[0] ?? 0)} s later (at least ${3 * INTERVAL_S + STATUS_BACKSTOP_MS / 1000 + 10} s, so hosts turning stale and their host-down records fall before it, then until the runtime used under ${QUIET_SHARE * 100} % of a core over ${QUIET_PROBE_S} s). Then the streams end and window 3, ${Math.round(r.settled[1] ?? 0)} s later by the same rule, measures the same hub with viewers only. The per-stream figure is the difference over streams and seconds; near zero it is within the tick resolution. It is what holding the streams open costs, not only per-stream work: a resident object (its timers, GC of a heap that holds the streams) against an evicted one. The fleet's object ${i.restarted ? "was evicted and started again during window 2" : "stayed in memory through window 2 (open requests keep it there)"}${r.closed.restarted ? " and was evicted in window 3 (no request open, its viewers' sockets hibernate; the usage read after the window started it again)" : " and through window 3"}. ${i.streamsEnded === 0 ? "wrangler dev kept every silent stream open for the whole window." : `${i.streamsEnded} streams ended during the silent window (see the table): wrangler dev or workerd closes idle streams.`}`,
+    ...(r.profile
+      ? [
+          `Profiled run (--profile): a V8 CPU profile of the Worker isolate (the Worker and its objects) over window 1, sampled every 200 µs through wrangler dev's inspector; sampling adds CPU, so this run's CPU figures are higher than an unprofiled run's. "% of window" is self time (in the function itself, not its callees) over the window's wall time. The profile: ${r.profile.file} (Chrome DevTools, Performance, or speedscope).`,
+        ]
+      : []),
     ...(r.hubErrors.length > 0
       ? [
           `The hub logged ${r.hubErrors.length} error lines during the run, e.g.: ${r.hubErrors.slice(0, 3).join(" | ").slice(0, 400)}`,

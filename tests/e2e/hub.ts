@@ -23,6 +23,8 @@ export function freePort(): Promise<number> {
 export interface Hub {
   url: string;
   port: number;
+  /** The inspector port of the Worker's isolate (V8 CPU profiles: bench/lib/profile.ts). */
+  inspectorPort: number;
   state: string;
   d1: D1Target;
   log: () => string;
@@ -71,6 +73,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
   applyMigrations(d1);
   let output = "";
   let child: ChildProcess | undefined;
+  const inspectorPort = await freePort();
 
   const launch = async () => {
     const c = spawnWrangler([
@@ -82,7 +85,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       "--persist-to",
       state,
       "--inspector-port",
-      String(await freePort()),
+      String(inspectorPort),
       "--show-interactive-dev-session=false",
       ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ]);
@@ -117,6 +120,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
   return {
     url,
     port,
+    inspectorPort,
     state,
     d1,
     log: () => output,
