@@ -29,15 +29,15 @@ const VIEWERS = 10;
 const HOUR_MS = 3_600_000;
 
 /*
- * Bytes on disk per host, from a full `npm run bench -- --only storage` on 2026-12-06 (5 corpus
- * hosts x 23 h at 5 s through wrangler dev, raw rows shared by the 5 hosts; dbstat pages, b-tree
- * overhead included). It printed "raw window per host-day" 1.17 MB, "1 m rollups per host-hour"
- * 7.8 KB, "1 h rollups per host-day (full rows)" 4.5 KB and "D1 per host at default retention"
- * 8.9 MB.
+ * Bytes on disk per host, from a full `npm run bench -- --only storage` on 2026-12-06 02:12 UTC
+ * (5 corpus hosts x 23 h at 5 s through wrangler dev, raw rows shared by the 5 hosts, rollup rows
+ * in blocks; dbstat pages, b-tree overhead included). It printed "raw window per host-day" 1.17 MB,
+ * "1 m rollups per host-hour" 8.2 KB, "1 h rollups per host-day (full rows)" 4.1 KB and "D1 per
+ * host at default retention" 8.9 MB.
  */
 const STORAGE_RAW_MB_PER_HOST_DAY = 1.17;
-const STORAGE_D1_KB_PER_HOST_HOUR_1M = 7.8;
-const STORAGE_D1_KB_PER_HOST_DAY_1H = 4.5;
+const STORAGE_D1_KB_PER_HOST_HOUR_1M = 8.2;
+const STORAGE_D1_KB_PER_HOST_DAY_1H = 4.1;
 
 const STORED: StoredPerHost = {
   rawBytesPerHostDay: numberArg("raw-mb-per-host-day", STORAGE_RAW_MB_PER_HOST_DAY) * 1e6,
@@ -228,7 +228,7 @@ async function attemptMeasure(
     `Storage at full retention: DO SQLite holds ${RETAIN.rawHours} h of raw window (${round(STORED.rawBytesPerHostDay / 1e6, 2)} MB per host-day); D1 holds ${RETAIN.m1Hours} h of 1 m rows (${round(STORED.d1BytesPerHostHour1m / 1e3, 1)} KB per host-hour) and ${RETAIN.h1Days} days of 1 h rows (${round(STORED.d1BytesPerHostDay1h / 1e3, 1)} KB per host-day): ${round(perHostD1() / 1e6, 1)} MB of D1 per host. Bytes from bench/storage (see STORAGE_* in bench/cost.ts; override with --raw-mb-per-host-day, --d1-kb-per-host-hour-1m, --d1-kb-per-host-day-1h). Included storage (5 GB each) is per account; a D1 database holds at most 10 GB, so bigger fleets need several (they cost nothing more but must exist, and the hub must spread hosts over them), and one object holds at most 10 GB.`,
     ...(DEFAULT_1H
       ? [
-          "The 1 h bytes are bench/storage's estimate for full week rows: the payload per host-hour its 23 h run stored, with the 1 m tier's on-disk overhead.",
+          "The 1 h bytes are bench/storage's estimate for full week rows: a week of corpus hour points encoded as the hub writes them, with the 1 m tier's on-disk overhead.",
         ]
       : []),
     `Shards: FLEET_SHARDS spreads hosts over ingest shards (the raw window with them); the fleet's object keeps the dashboards and the shards' forwarded views. Every object stays active all month at 128 MB; each shard runs its own alarms (priced at the measured per-object rate), sends the fleet's object at most ${HUB_DEFAULTS.shardUpdatesPerS} update a second (a DO request), and each Hello costs one more DO request (the fleet's object registers the host in its shard). Hosts hash to shards unevenly (the ingest bench saw 30 % on the busiest of 4): the largest object is the even share.`,

@@ -5,10 +5,9 @@ import { DatabaseSync } from "node:sqlite";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient } from "../tests/e2e/clients.ts";
 import { startHub } from "../tests/e2e/hub.ts";
-import { combine, encodeRollupBlocks, type RollupPoint, rollupRaw } from "../worker/src/fleet/rollup.ts";
-import { validateSample } from "../worker/src/fleet/validate-sample.ts";
-import { flattenMetrics } from "../worker/src/metrics/catalog.ts";
+import { encodeRollupBlocks, type RollupPoint } from "../worker/src/fleet/rollup.ts";
 import { fleetCorpus, hostSamples } from "./lib/corpus.ts";
+import { hourPoints } from "./lib/corpus-rollups.ts";
 import { emit, log, numberArg, QUICK, quantile, type Row, round } from "./lib/result.ts";
 import { sqliteFiles } from "./lib/sqlite-files.ts";
 
@@ -17,31 +16,12 @@ const QUERIES = numberArg("queries", QUICK ? 15 : 40);
 const HISTORY_H = Math.min(23, numberArg("hours", QUICK ? 3 : 23));
 const INTERVAL_S = 5;
 const FLEET = "series";
-const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** What one stored 1 h row holds (worker/src/fleet/rollup-store.ts ROW_SPAN_MS). */
 const WEEK_MS = 7 * DAY_MS;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Hour points of a corpus host over `hours` from `start`, rolled up as the hub does (raw -> 1 m -> 1 h). */
-function hourPoints(
-  host: ReturnType<typeof fleetCorpus>[number],
-  start: number,
-  hours: number,
-): RollupPoint[] {
-  const out: RollupPoint[] = [];
-  for (let h = 0; h < hours; h++) {
-    const raw = hostSamples(host, 720, start + h * HOUR_MS).map((s) => ({
-      seq: Number(s.seq),
-      t: Number(s.timeMs),
-      v: flattenMetrics(validateSample(s, Number(s.timeMs)).metrics),
-    }));
-    out.push(...combine(rollupRaw(raw, MINUTE_MS), HOUR_MS));
-  }
-  return out;
-}
 
 /**
  * Writes a year of 1 h rows for a host into the D1 database that holds its

@@ -5,15 +5,19 @@ import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { connectClient } from "../tests/e2e/clients.ts";
 import { startHub } from "../tests/e2e/hub.ts";
 import { decodeTable } from "../worker/src/codec/columns.ts";
+import { encodeRollupBlocks } from "../worker/src/fleet/rollup.ts";
 import { encodeSegment, SEQ_COLUMN } from "../worker/src/fleet/segment-codec.ts";
 import { validateSample } from "../worker/src/fleet/validate-sample.ts";
 import { flattenMetrics } from "../worker/src/metrics/catalog.ts";
 import { fleetCorpus, hostSamples } from "./lib/corpus.ts";
+import { hourPoints } from "./lib/corpus-rollups.ts";
 import { recordedSamples } from "./lib/recorded-samples.ts";
 import { emit, log, numberArg, QUICK, type Row, round } from "./lib/result.ts";
 import { mainDatabase } from "./lib/sqlite-files.ts";
 
 const HOSTS = numberArg("hosts", QUICK ? 2 : 5);
+/** Corpus hosts whose full week of 1 h points estimates the 1 h tier (encoded in process). */
+const WEEK_HOSTS = QUICK ? 1 : 2;
 /** The hub refuses samples older than 23 h: the whole raw window but its last hour. */
 const HOURS = Math.min(23, numberArg("hours", QUICK ? 2 : 23));
 const INTERVAL_S = 5;
@@ -40,11 +44,11 @@ function tableBytes(file: string): Map<string, number> {
   }
 }
 
-/** Non-null numbers of a decoded table but seqs: the values it stores. */
-function countValues(table: ReturnType<typeof decodeTable>): number {
+/** Non-null numbers of a decoded table but seqs (and `skip`): the values it stores. */
+function countValues(table: ReturnType<typeof decodeTable>, skip?: string): number {
   let values = 0;
   for (const [key, col] of table.cols) {
-    if (key === SEQ_COLUMN) continue;
+    if (key === SEQ_COLUMN || key === skip) continue;
     for (const v of col) if (v !== null) values++;
   }
   return values;
@@ -71,17 +75,19 @@ function storedValues(
     }>;
     for (const r of it) {
       rows++;
-      if (!(r.b instanceof Uint8Array)) continue;
-      payload += r.b.length;
+      const b = r.b;
+      if (!(b instanceof Uint8Array)) continue;
+      payload += b.length;
       // A row in blocks (one table per series family, each with the points' times) or one table.
       const blocks =
-        r.idx === null ? [[0, r.b.length]] : Object.values(JSON.parse(r.idx) as Record<string, number[]>);
+        r.idx === null ? [[0, b.length]] : Object.values(JSON.parse(r.idx) as Record<string, number[]>);
       let times: number[] = [];
-      for (const [at = 0, length = 0] of blocks) {
-        const t = decodeTable(r.b.subarray(at, at + length));
-        values += countValues(t);
+      blocks.forEach(([at = 0, length = 0], i) => {
+        const t = decodeTable(b.subarray(at, at + length));
+        // Every block repeats the points' counts: a value once per row.
+        values += countValues(t, i === 0 ? undefined : "n");
         times = t.t;
-      }
+      });
       hostHours += new Set(times.map((x) => Math.floor(x / HOUR_MS))).size;
     }
     return { values, payload, rows, hostHours };
@@ -251,10 +257,17 @@ try {
   const rawPerHostDay = (rawDisk / hostHours) * 24;
   const m1PerHostHour = m1.hostHours > 0 ? m1Disk / m1.hostHours : Number.NaN;
   // A 1 h row holds a host-week and this run fills a few hours of one, whose
-  // page overhead a full row does not have: its payload per host-hour, with
-  // the 1 m tier's on-disk overhead (rows of tens of KB, as a full week's).
+  // pages and per-block overhead a full row does not have: a full week of
+  // the corpus's hour points encoded as the hub writes them, with the 1 m
+  // tier's on-disk overhead (rows of tens of KB, as a full week's).
   const diskOverhead = m1.payload > 0 ? m1Disk / m1.payload : Number.NaN;
-  const h1PerHostDay = h1.hostHours > 0 ? (h1.payload / h1.hostHours) * 24 * diskOverhead : Number.NaN;
+  const weekDays = QUICK ? 2 : 7;
+  let weekBytes = 0;
+  for (const h of fleetCorpus(WEEK_HOSTS, 7)) {
+    const { data, idx } = encodeRollupBlocks(hourPoints(h, Date.UTC(2026, 5, 1), weekDays * 24));
+    weekBytes += data.length + idx.length;
+  }
+  const h1PerHostDay = (weekBytes / WEEK_HOSTS / weekDays) * diskOverhead;
   const d1PerHost = m1PerHostHour * RETAIN_1M_H + h1PerHostDay * RETAIN_1H_DAYS;
 
   rows.push(
@@ -284,7 +297,12 @@ try {
       unit: "B/value",
       note: `${h1.values} values, ${h1.rows} rows of up to a week; on disk ${round(h1Disk / Math.max(1, h1.values), 2)} in rows this run fills only a few hours of`,
     },
-    { metric: "1 h rollups per host-day (full rows)", value: round(h1PerHostDay / 1e3, 1), unit: "KB" },
+    {
+      metric: "1 h rollups per host-day (full rows)",
+      value: round(h1PerHostDay / 1e3, 1),
+      unit: "KB",
+      note: `${WEEK_HOSTS} corpus host(s) x ${QUICK ? 2 : 7} days of hour points encoded as the hub writes them, x ${round(diskOverhead, 2)} (the 1 m tier's on-disk overhead)`,
+    },
     {
       metric: "D1 per host at default retention (1 m 30 d + 1 h 2 y)",
       value: round(d1PerHost / 1e6, 1),
@@ -324,7 +342,7 @@ try {
     `${HOSTS} corpus hosts (bench/lib/corpus.ts, seed 7) x ${HOURS} h at ${INTERVAL_S} s pushed through wrangler dev; sizes read with SQLite's dbstat after the hub stopped (pages on disk, b-tree overhead included: what is billed).`,
     "A value is one stored number: a series sample in the raw window, each of n/min/avg/max in a rollup. Times, seqs and directories are overhead on top.",
     "Hosts per 10 GB assume every host like these (~28-60 series). A host with many mounts, interfaces or containers stores proportionally more.",
-    "Per host-hour figures divide a tier's bytes on disk by the host-hours its points cover. A 1 h row holds a week and this run fills a few hours of each, so its pages are mostly empty: the 1 h tier at retention is its payload per host-hour times the 1 m tier's on-disk overhead (rows of tens of KB, as a full week's). Where it can mislead: a week of hourly points deflates somewhat better than the hours stored here.",
+    "Per host-hour figures divide a tier's bytes on disk by the host-hours its points cover. A 1 h row holds a week and this run fills a few hours of each, so its pages are mostly empty and its per-block overhead (each series family's block repeats the points' times and counts) is spread over few points: the 1 h tier at retention is a full week of corpus hour points encoded in process, times the 1 m tier's on-disk overhead (rows of tens of KB, as a full week's).",
   );
 } finally {
   await hub.dispose();
