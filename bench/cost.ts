@@ -55,7 +55,7 @@ const SIZES: { hosts: number; shards: number }[] = [
   { hosts: 10_000, shards: 4 },
 ];
 /** Quick mode fits the 5-minute budget but misses the 300 s raw and 600 s state flushes: use the full run for the bill. */
-const WINDOW_S = numberArg("seconds", QUICK ? 30 : 660);
+const WINDOW_S = numberArg("seconds", QUICK ? 20 : 660);
 const FLEET = "cost";
 /** Rows a stream's end writes: its group's raw row and state row (worker/src/fleet/ingest-core.ts commit). */
 const STREAM_END_ROWS = 2;

@@ -37,7 +37,7 @@ const PROFILE = process.argv.includes("--profile");
 const INTERVAL_S = numberArg("interval", 5);
 /** After every stream has delivered its first sample; lets JIT, caches and the hub's alarms settle. */
 const WARMUP_S = numberArg("warmup", QUICK ? 10 : 30);
-const WINDOW_S = numberArg("seconds", QUICK ? 20 : 120);
+const WINDOW_S = numberArg("seconds", QUICK ? 15 : 120);
 /** The idle windows (2 and 3) wait for hosts to turn stale and the runtime to go quiet: the full run only. */
 const IDLE_WINDOWS = !QUICK;
 /** The idle-stream window and the closed-stream baseline each last this long. */

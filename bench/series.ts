@@ -11,7 +11,7 @@ import { hourPoints } from "./lib/corpus-rollups.ts";
 import { emit, log, numberArg, QUICK, quantile, type Row, round } from "./lib/result.ts";
 import { sqliteFiles } from "./lib/sqlite-files.ts";
 
-const QUERIES = numberArg("queries", QUICK ? 15 : 40);
+const QUERIES = numberArg("queries", QUICK ? 10 : 40);
 /** Samples older than the hub's 23 h replay window are refused: fill what it accepts. */
 const HISTORY_H = Math.min(23, numberArg("hours", QUICK ? 3 : 23));
 const INTERVAL_S = 5;

@@ -261,7 +261,7 @@ try {
   // the corpus's hour points encoded as the hub writes them, with the 1 m
   // tier's on-disk overhead (rows of tens of KB, as a full week's).
   const diskOverhead = m1.payload > 0 ? m1Disk / m1.payload : Number.NaN;
-  const weekDays = QUICK ? 2 : 7;
+  const weekDays = QUICK ? 1 : 7;
   let weekBytes = 0;
   for (const h of fleetCorpus(WEEK_HOSTS, 7)) {
     const { data, idx } = encodeRollupBlocks(hourPoints(h, Date.UTC(2026, 5, 1), weekDays * 24));
@@ -301,7 +301,7 @@ try {
       metric: "1 h rollups per host-day (full rows)",
       value: round(h1PerHostDay / 1e3, 1),
       unit: "KB",
-      note: `${WEEK_HOSTS} corpus host(s) x ${QUICK ? 2 : 7} days of hour points encoded as the hub writes them, x ${round(diskOverhead, 2)} (the 1 m tier's on-disk overhead)`,
+      note: `${WEEK_HOSTS} corpus host(s) x ${weekDays} days of hour points encoded as the hub writes them, x ${round(diskOverhead, 2)} (the 1 m tier's on-disk overhead)`,
     },
     {
       metric: "D1 per host at default retention (1 m 30 d + 1 h 2 y)",

@@ -38,7 +38,7 @@ const { values } = parseArgs({
   },
 });
 const TLS = values.tls;
-const seconds = Number(values.seconds ?? (values.quick ? 25 : 120));
+const seconds = Number(values.seconds ?? (values.quick ? 20 : 120));
 const warmupS = Number(values.warmup ?? (values.quick ? 5 : 10));
 const intervalS = Number(values.interval);
 
