@@ -34,6 +34,8 @@ const HOSTS = numberArg("hosts", QUICK ? 200 : 1000);
  * CPU: a profiled run's CPU figures are higher than an unprofiled one's.
  */
 const PROFILE = process.argv.includes("--profile");
+/** Sampling interval of `--profile`, µs: coarse, since sampling inflates the CPU it measures. */
+const PROFILE_INTERVAL_US = numberArg("profile-interval", 1000);
 const INTERVAL_S = numberArg("interval", 5);
 /** After every stream has delivered its first sample; lets JIT, caches and the hub's alarms settle. */
 const WARMUP_S = numberArg("warmup", QUICK ? 10 : 30);
@@ -684,7 +686,9 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
 
   log(`ingest-cadence: window 1, ${HOSTS} hosts at one sample per ${INTERVAL_S} s for ${WINDOW_S} s`);
   const profileFile = join(tmpdir(), `fleetwatch-ingest-cadence-${Date.now()}.cpuprofile`);
-  const profiling = PROFILE ? profileHub(hub.inspectorPort, WINDOW_S, profileFile) : undefined;
+  const profiling = PROFILE
+    ? profileHub(hub.inspectorPort, WINDOW_S, profileFile, PROFILE_INTERVAL_US)
+    : undefined;
   const cadence = await stableWindow(rig, "window 1", WINDOW_S, true, () => reopened(rig, WARMUP_S));
   const profile = profiling
     ? { items: topSelf(await profiling, 15), file: profileFile, seconds: WINDOW_S }
@@ -874,7 +878,7 @@ function notes(r: Run): string[] {
       : `Idle cost: after window 1 the agents stop sending but keep their streams open; window 2 starts ${Math.round(r.settled[0] ?? 0)} s later (at least ${3 * INTERVAL_S + STATUS_BACKSTOP_MS / 1000 + 10} s, so hosts turning stale and their host-down records fall before it, then until the runtime used under ${QUIET_SHARE * 100} % of a core over ${QUIET_PROBE_S} s). Then the streams end and window 3, ${Math.round(r.settled[1] ?? 0)} s later by the same rule, measures the same hub with viewers only. The per-stream figure is the difference over streams and seconds; near zero it is within the tick resolution. It is what holding the streams open costs, not only per-stream work: a resident object (its timers, GC of a heap that holds the streams) against an evicted one. The fleet's object ${i.restarted ? "was evicted and started again during window 2" : "stayed in memory through window 2 (open requests keep it there)"}${r.closed.restarted ? " and was evicted in window 3 (no request open, its viewers' sockets hibernate; the usage read after the window started it again)" : " and through window 3"}. ${i.streamsEnded === 0 ? "wrangler dev kept every silent stream open for the whole window." : `${i.streamsEnded} streams ended during the silent window (see the table): wrangler dev or workerd closes idle streams.`}`,
     ...(r.profile
       ? [
-          `Profiled run (--profile): a V8 CPU profile of the Worker isolate (the Worker and its objects) over window 1, sampled every 200 µs through wrangler dev's inspector; sampling adds CPU, so this run's CPU figures are higher than an unprofiled run's. "% of window" is self time (in the function itself, not its callees) over the window's wall time. The profile: ${r.profile.file} (Chrome DevTools, Performance, or speedscope).`,
+          `Profiled run (--profile): a V8 CPU profile of the Worker isolate (the Worker and its objects) over window 1, sampled every ${PROFILE_INTERVAL_US} µs through wrangler dev's inspector; sampling adds CPU, so this run's CPU figures are higher than an unprofiled run's. "% of window" is self time (in the function itself, not its callees) over the window's wall time. The profile: ${r.profile.file} (Chrome DevTools, Performance, or speedscope).`,
         ]
       : []),
     ...(r.hubErrors.length > 0

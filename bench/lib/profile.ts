@@ -53,7 +53,10 @@ export async function profileHub(
   file?: string,
   intervalUs = 200,
 ): Promise<CpuProfile> {
-  const ws = new WebSocket(await target(inspectorPort));
+  // wrangler's inspector proxy admits DevTools origins and localhost only.
+  const ws = new WebSocket(await target(inspectorPort), {
+    headers: { Origin: "http://localhost" },
+  } as unknown as string[]);
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve());
     ws.addEventListener("error", () => reject(new Error("inspector socket failed")));
