@@ -1,6 +1,7 @@
 import type { LiveFrame } from "../metrics/types";
 import { type ConnectFetchHandler, createConnectFetchHandler } from "../rpc/connect-handler";
 import { registerIngestService } from "../rpc/ingest-service";
+import { isDirectStream, serveStreamDirect } from "../rpc/stream-direct";
 import { AlarmClock } from "./alarm-clock";
 import { FlushHealth } from "./flush-health";
 import { HostTable } from "./host-table";
@@ -31,7 +32,7 @@ export interface FleetParts {
   ingest: FleetIngest;
   queries: FleetQueries;
   upkeep: Upkeep;
-  /** Connect `IngestService` over `ingest`. */
+  /** Connect `IngestService` over `ingest` (`Stream` in binary read directly: rpc/stream-direct.ts). */
   connect: ConnectFetchHandler;
 }
 
@@ -74,7 +75,10 @@ export function wireFleet(
     transaction,
     log,
   });
-  const connect = createConnectFetchHandler((router) => registerIngestService(router, ingest));
+  const viaConnectEs = createConnectFetchHandler((router) => registerIngestService(router, ingest));
+  // The agent's Stream is read directly off the body; every other request goes through connect-es.
+  const connect: ConnectFetchHandler = (req, values) =>
+    isDirectStream(req) ? serveStreamDirect(req, ingest) : viaConnectEs(req, values);
   return {
     sql,
     meta,

@@ -42,12 +42,33 @@ export interface IngestCore {
   admit(caller: IngestCaller, samples: number): void;
 }
 
-function callerFrom(ctx: HandlerContext): IngestCaller {
-  const hostId = ctx.requestHeader.get(HOST_ID_HEADER);
+/** The caller of an ingest request, from its headers (the Worker sets the token id after auth). */
+export function callerFromHeaders(headers: Headers): IngestCaller {
+  const hostId = headers.get(HOST_ID_HEADER);
   if (!hostId) {
     throw new ConnectError(`missing ${HOST_ID_HEADER} header: call Hello first`, Code.InvalidArgument);
   }
-  return { hostId, tokenId: ctx.requestHeader.get(INTERNAL.tokenId) ?? "" };
+  return { hostId, tokenId: headers.get(INTERNAL.tokenId) ?? "" };
+}
+
+function callerFrom(ctx: HandlerContext): IngestCaller {
+  return callerFromHeaders(ctx.requestHeader);
+}
+
+/** What a `Stream` has taken so far: its summary. */
+export interface StreamTally {
+  accepted: number;
+  duplicates: number;
+  through: bigint;
+}
+
+/** One streamed sample: admitted, validated, stored (or counted a duplicate). Throws to end the stream. */
+export function ingestStreamed(core: IngestCore, caller: IngestCaller, s: Sample, tally: StreamTally): void {
+  core.admit(caller, 1);
+  const valid = validateSample(s, Date.now());
+  if (core.ingest(caller.hostId, valid)) tally.accepted++;
+  else tally.duplicates++;
+  if (s.seq > tally.through) tally.through = s.seq;
 }
 
 /** Registers `IngestService`, implemented over an `IngestCore`. */
@@ -64,24 +85,19 @@ export function registerIngestService(router: ConnectRouter, core: IngestCore): 
 
   router.rpc(IngestService.method.stream, async (reqs: AsyncIterable<Sample>, ctx: HandlerContext) => {
     const caller = callerFrom(ctx);
-    const { hostId } = caller;
-    core.requireHost(hostId);
-    let accepted = 0;
-    let duplicates = 0;
-    let through = 0n;
+    core.requireHost(caller.hostId);
+    const tally: StreamTally = { accepted: 0, duplicates: 0, through: 0n };
     try {
-      for await (const s of reqs) {
-        core.admit(caller, 1);
-        const valid = validateSample(s, Date.now());
-        if (core.ingest(hostId, valid)) accepted++;
-        else duplicates++;
-        if (s.seq > through) through = s.seq;
-      }
+      for await (const s of reqs) ingestStreamed(core, caller, s, tally);
     } finally {
       // Samples that arrived before a bad one (or a broken connection) are kept.
-      core.commit(hostId);
+      core.commit(caller.hostId);
     }
-    return create(StreamSummarySchema, { acceptedThroughSeq: through, accepted, duplicates });
+    return create(StreamSummarySchema, {
+      acceptedThroughSeq: tally.through,
+      accepted: tally.accepted,
+      duplicates: tally.duplicates,
+    });
   });
 
   router.rpc(
