@@ -52,6 +52,8 @@ export class HostTable {
   private readonly dirty = new Set<string>();
   /** Group count the state rows were written with (0: none yet, or several after a crash mid-change). */
   private stateGroups = 0;
+  /** Hosts by group under one group count (see `members`); dropped when a host comes or goes. */
+  private groupIndex: { groups: number; byGroup: Map<number, HostRecord[]> } | undefined;
 
   constructor(private readonly sql: Sql) {}
 
@@ -166,6 +168,7 @@ export class HostTable {
     else {
       h = { id, info, metrics: {}, lastSeen: 0, stateTime: 0, lastSeq: 0, createdAt: now, status: "offline" };
       this.hosts.set(id, h);
+      this.groupIndex = undefined;
     }
     this.sql.exec(
       `INSERT INTO hosts (id, info, metrics, last_seen, state_time, last_seq, created_at)
@@ -284,11 +287,22 @@ export class HostTable {
     return byGroup.size;
   }
 
-  /** Hosts of one group. A scan of the fleet: a group is written at most once per commit or alarm. */
+  /**
+   * Hosts of one group, from an index built once per group count and kept
+   * until a host comes or goes: a fleet's alarm may write every group.
+   */
   private members(groups: number, grp: number): HostRecord[] {
-    const out: HostRecord[] = [];
-    for (const h of this.hosts.values()) if (groupOf(h.id, groups) === grp) out.push(h);
-    return out;
+    if (this.groupIndex?.groups !== groups) {
+      const byGroup = new Map<number, HostRecord[]>();
+      for (const h of this.hosts.values()) {
+        const g = groupOf(h.id, groups);
+        const list = byGroup.get(g);
+        if (list) list.push(h);
+        else byGroup.set(g, [h]);
+      }
+      this.groupIndex = { groups, byGroup };
+    }
+    return this.groupIndex.byGroup.get(grp) ?? [];
   }
 
   private writeGroup(groups: number, grp: number, members: HostRecord[]): void {
@@ -315,6 +329,7 @@ export class HostTable {
     this.dirty.delete(id);
     this.sql.exec("DELETE FROM hosts WHERE id = ?", id);
     const had = this.hosts.delete(id);
+    this.groupIndex = undefined;
     if (had && this.stateGroups > 0) {
       const grp = groupOf(id, this.stateGroups);
       this.writeGroup(this.stateGroups, grp, this.members(this.stateGroups, grp));

@@ -192,6 +192,9 @@ export class RawWindow {
   /** Highest seq per host in the per-host rows, so the common case needs no read to dedupe. */
   private readonly legacyMaxSeq = new Map<string, number>();
   private loaded = false;
+  /** Group of each host under `memoGroups` (see `groupIdOf`). */
+  private readonly groupMemo = new Map<string, number>();
+  private memoGroups = 0;
   /** Write ids: unique per row with its key (time-based, so a restarted object never reuses one). */
   private nextId = Date.now() * 1000;
 
@@ -271,10 +274,12 @@ export class RawWindow {
     const due = new Set<number>();
     for (const [id, p] of this.pending) {
       if (now - p.firstAt >= RAW_FLUSH_AGE_MS || p.rows.length >= RAW_FLUSH_POINTS)
-        due.add(groupOf(id, groups));
+        due.add(this.groupIdOf(id, groups));
     }
+    if (due.size === 0) return 0;
     let rows = 0;
-    for (const grp of due) rows += this.flushGroup(groups, grp);
+    for (const [grp, ids] of this.pendingByGroup(groups))
+      if (due.has(grp)) rows += this.flushGroup(groups, grp, ids);
     return rows;
   }
 
@@ -284,19 +289,48 @@ export class RawWindow {
    */
   flush(hostId?: string): number {
     const groups = groupCount(this.hostCount());
-    if (hostId !== undefined)
-      return this.pending.has(hostId) ? this.flushGroup(groups, groupOf(hostId, groups)) : 0;
-    const all = new Set<number>();
-    for (const id of this.pending.keys()) all.add(groupOf(id, groups));
+    if (hostId !== undefined) {
+      if (!this.pending.has(hostId)) return 0;
+      const grp = this.groupIdOf(hostId, groups);
+      const ids = [...this.pending.keys()].filter((id) => this.groupIdOf(id, groups) === grp);
+      return this.flushGroup(groups, grp, ids);
+    }
     let rows = 0;
-    for (const grp of all) rows += this.flushGroup(groups, grp);
+    for (const [grp, ids] of this.pendingByGroup(groups)) rows += this.flushGroup(groups, grp, ids);
     return rows;
   }
 
-  private flushGroup(groups: number, grp: number): number {
+  /** A host's group among `groups`, remembered: flushes ask for every pending host's. */
+  private groupIdOf(hostId: string, groups: number): number {
+    if (groups !== this.memoGroups) {
+      this.groupMemo.clear();
+      this.memoGroups = groups;
+    }
+    let g = this.groupMemo.get(hostId);
+    if (g === undefined) {
+      g = groupOf(hostId, groups);
+      this.groupMemo.set(hostId, g);
+    }
+    return g;
+  }
+
+  /** Pending hosts by group: one pass, so flushing every group is linear in the hosts. */
+  private pendingByGroup(groups: number): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const id of this.pending.keys()) {
+      const grp = this.groupIdOf(id, groups);
+      const ids = out.get(grp);
+      if (ids) ids.push(id);
+      else out.set(grp, [id]);
+    }
+    return out;
+  }
+
+  private flushGroup(groups: number, grp: number, ids: readonly string[]): number {
     const parts: Part[] = [];
-    for (const [id, seg] of this.pending) {
-      if (groupOf(id, groups) !== grp || seg.rows.length === 0) continue;
+    for (const id of ids) {
+      const seg = this.pending.get(id);
+      if (!seg || seg.rows.length === 0) continue;
       const sorted = [...seg.rows].sort((a, b) => (a[1] as number) - (b[1] as number));
       this.split(id, seg.keys, sorted, parts);
     }
@@ -424,6 +458,7 @@ export class RawWindow {
   forget(hostId: string): void {
     this.ready();
     this.pending.delete(hostId);
+    this.groupMemo.delete(hostId);
     this.legacyMaxSeq.delete(hostId);
     if (this.legacy) this.sql.exec("DELETE FROM raw_segments WHERE host_id = ?", hostId);
     for (const groups of this.counts) {
