@@ -274,13 +274,7 @@ export class HostTable {
   }
 
   private rewriteAll(groups: number): number {
-    const byGroup = new Map<number, HostRecord[]>();
-    for (const h of this.hosts.values()) {
-      const grp = groupOf(h.id, groups);
-      const list = byGroup.get(grp);
-      if (list) list.push(h);
-      else byGroup.set(grp, [h]);
-    }
+    const byGroup = this.byGroup(groups);
     this.sql.exec("DELETE FROM host_state WHERE groups != ?", groups);
     for (const [grp, members] of byGroup) this.writeGroup(groups, grp, members);
     this.stateGroups = groups;
@@ -292,6 +286,11 @@ export class HostTable {
    * until a host comes or goes: a fleet's alarm may write every group.
    */
   private members(groups: number, grp: number): HostRecord[] {
+    return this.byGroup(groups).get(grp) ?? [];
+  }
+
+  /** Every host by group under `groups` (the index `members` reads). */
+  private byGroup(groups: number): Map<number, HostRecord[]> {
     if (this.groupIndex?.groups !== groups) {
       const byGroup = new Map<number, HostRecord[]>();
       for (const h of this.hosts.values()) {
@@ -302,7 +301,7 @@ export class HostTable {
       }
       this.groupIndex = { groups, byGroup };
     }
-    return this.groupIndex.byGroup.get(grp) ?? [];
+    return this.groupIndex.byGroup;
   }
 
   private writeGroup(groups: number, grp: number, members: HostRecord[]): void {
