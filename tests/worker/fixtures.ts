@@ -10,6 +10,7 @@ import { type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { drizzle } from "drizzle-orm/d1";
 import { issueToken } from "../../worker/src/auth/tokens";
 import { fleets, type Role, tokens } from "../../worker/src/db/schema";
+import { decodeSummaries } from "../../worker/src/metrics/summary";
 
 export const BASE = "http://fleetwatch.test";
 
@@ -105,9 +106,14 @@ export async function registerHost(agentToken: string, info = hostInfo()) {
   return { hostId: res.hostId, client: ingestClient(agentToken, res.hostId), hello: res };
 }
 
-/** Opens the dashboard socket and collects its frames. */
-export async function openLive(fleet: string, token: string) {
-  const res = await call(`/api/fleets/${fleet}/live`, {
+/**
+ * Opens the dashboard socket and collects its frames. With `frames: 2` (the
+ * overview protocol) binary summaries frames are decoded and collected as
+ * `{ type: "summaries", ... }`.
+ */
+export async function openLive(fleet: string, token: string, opts: { frames?: 2 } = {}) {
+  const query = opts.frames ? `?frames=${opts.frames}` : "";
+  const res = await call(`/api/fleets/${fleet}/live${query}`, {
     headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
   });
   const ws = res.webSocket;
@@ -115,9 +121,14 @@ export async function openLive(fleet: string, token: string) {
   const frames: unknown[] = [];
   const waiters: (() => void)[] = [];
   ws.addEventListener("message", (e) => {
-    frames.push(JSON.parse(e.data as string));
+    frames.push(
+      typeof e.data === "string"
+        ? JSON.parse(e.data)
+        : { type: "summaries", ...decodeSummaries(new Uint8Array(e.data as ArrayBuffer)) },
+    );
     for (const w of waiters.splice(0)) w();
   });
+  ws.binaryType = "arraybuffer";
   ws.accept();
   /** Waits until a frame matching `pred` has arrived. */
   async function next<T>(pred: (f: T) => boolean, timeoutMs = 5000): Promise<T> {

@@ -10,6 +10,7 @@ import { runAlerts } from "../../worker/src/alerts/engine";
 import { shardOf } from "../../worker/src/fleet/shards";
 import { fleetStub, shardStub } from "../../worker/src/fleet/stub";
 import worker from "../../worker/src/index";
+import type { LiveEntry, SummaryChange } from "../../worker/src/metrics/summary";
 import type { HostView, LiveFrame, SeriesExport, SeriesResult } from "../../worker/src/metrics/types";
 import { alertRows, createRule, receiver, withoutBuiltins } from "./alerts-helpers";
 import { BASE, call, createFleet, hostInfo, openLive, sample, streamBody } from "./fixtures";
@@ -132,6 +133,24 @@ describe("a fleet spread over ingest shards", () => {
     const pick = (f: LiveFrame, id: string) =>
       f.type === "hosts" ? f.hosts.find((h) => h.id === id)?.metrics.cpu?.totalPct : undefined;
     expect([pick(fa, a.hostId), pick(fb, b.hostId)]).toEqual([61, 62]);
+    live.ws.close();
+  });
+
+  it("gives an overview-protocol viewer the summaries of hosts on different shards", async () => {
+    const fleet = await createFleet();
+    const [a, b] = await twoShards(fleet.agent);
+    const live = await openLive(fleet.id, fleet.viewer, { frames: 2 });
+    type Any = { type: string; hosts?: LiveEntry[]; changes?: SummaryChange[] };
+    const first = await live.next<Any>((f) => f.type === "overview");
+    const indexOf = (id: string) => first.hosts?.find((h) => h.id === id)?.i;
+    await a.client.push({ samples: [sample(1, Date.now(), { cpu: { totalPct: 61, perCorePct: [] } })] });
+    await b.client.push({ samples: [sample(1, Date.now(), { cpu: { totalPct: 62, perCorePct: [] } })] });
+    // Each host's cpu arrives as an entry (first announcement) or a change by its index.
+    const cpuOf = (id: string) => (f: Any) =>
+      (f.hosts ?? []).some((h) => h.id === id && h.c.cpu === (id === a.hostId ? 611 : 621)) ||
+      (f.changes ?? []).some((c) => c.index === indexOf(id) && c.codes.cpu === (id === a.hostId ? 611 : 621));
+    await live.next<Any>(cpuOf(a.hostId));
+    await live.next<Any>(cpuOf(b.hostId));
     live.ws.close();
   });
 

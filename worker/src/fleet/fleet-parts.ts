@@ -1,4 +1,3 @@
-import type { LiveFrame } from "../metrics/types";
 import { type ConnectFetchHandler, createConnectFetchHandler } from "../rpc/connect-handler";
 import { registerIngestService } from "../rpc/ingest-service";
 import { isDirectStream, serveStreamDirect } from "../rpc/stream-direct";
@@ -59,13 +58,12 @@ export function wireFleet(
   const health = new FlushHealth(sql);
   const alarms = new AlarmClock(ctx.storage, log);
   const alarmBy = (t: number) => alarms.by(t);
-  const snapshot = (): LiveFrame => ({
-    type: "snapshot",
-    fleet: meta.fleetId,
-    serverTime: Date.now(),
-    hosts: shards.allViews(),
-  });
-  const viewers = new Viewers(ctx, { snapshot, view: (id) => shards.viewOf(id) }, usage, log);
+  const viewers = new Viewers(
+    ctx,
+    { fleet: () => meta.fleetId, views: () => shards.allViews(), view: (id) => shards.viewOf(id) },
+    usage,
+    log,
+  );
   const shards = new ShardRole(env, meta, hosts, viewers, sql, usage, log);
   const statuses = new StatusWatch(hosts, (ids) => shards.changed(...ids), alarmBy);
   const ingest = new FleetIngest(hosts, raw, rollups, shards, statuses, usage, { transaction, alarmBy });

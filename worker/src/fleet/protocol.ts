@@ -1,4 +1,5 @@
 import type { Role } from "../db/schema";
+import { MAX_SUBSCRIBED } from "../metrics/summary";
 import type { HostView, LiveRequest } from "../metrics/types";
 
 /**
@@ -21,23 +22,42 @@ export interface ShardUpdate {
   removed: string[];
 }
 
-/** Per-socket state, kept in the socket's attachment so it survives hibernation. */
+/** Which frames a dashboard socket gets: 1 = whole host states (older dashboards), 2 = the overview protocol. */
+export type FrameProtocol = 1 | 2;
+
+/** Per-socket state, kept in the socket's attachment so it survives hibernation and eviction. */
 export interface SocketAttachment {
   v: 1;
   tokenId: string;
   role: Role;
   connectedAt: number;
+  /** Absent on sockets accepted before the overview protocol: 1. */
+  frames?: FrameProtocol;
+  /** Hosts whose full state this socket subscribed to (overview protocol). */
+  subscribed?: string[];
+}
+
+/** Host ids as a dashboard may send them: a short list of short strings. */
+function hostIdList(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_SUBSCRIBED) return undefined;
+  return v.every((id) => typeof id === "string" && id.length > 0 && id.length <= 128) ? v : undefined;
 }
 
 /** Parses a dashboard message; undefined when it is not one we accept. */
 export function parseLiveRequest(message: string | ArrayBuffer): LiveRequest | undefined {
-  if (typeof message !== "string" || message.length > 1024) return undefined;
+  if (typeof message !== "string" || message.length > 4096) return undefined;
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(message);
-    if (typeof v === "object" && v !== null && (v as { type?: unknown }).type === "resync")
-      return { type: "resync" };
+    v = JSON.parse(message);
   } catch {
     return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const { type, hostIds } = v as { type?: unknown; hostIds?: unknown };
+  if (type === "resync") return { type };
+  if (type === "subscribe" || type === "unsubscribe") {
+    const ids = hostIdList(hostIds);
+    return ids ? { type, hostIds: ids } : undefined;
   }
   return undefined;
 }

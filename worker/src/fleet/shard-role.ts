@@ -88,7 +88,7 @@ export class ShardRole {
     this.views.apply(update.views);
     const gone = update.removed.filter((id) => this.views.delete(id));
     if (update.views.length > 0) this.viewers.mark(...update.views.map((v) => v.id));
-    if (gone.length > 0) this.viewers.send({ type: "removed", serverTime: Date.now(), hostIds: gone });
+    if (gone.length > 0) this.viewers.removed(gone);
   }
 
   /** A host was forgotten here: a shard tells the fleet's object before it returns. */
@@ -98,7 +98,7 @@ export class ShardRole {
       this.link.remove(id);
       await this.link.flush();
     }
-    if (wasOwn || forwarded) this.viewers.send({ type: "removed", serverTime: Date.now(), hostIds: [id] });
+    if (wasOwn || forwarded) this.viewers.removed([id]);
     return wasOwn || forwarded;
   }
 

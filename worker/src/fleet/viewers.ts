@@ -1,8 +1,9 @@
 import type { Role } from "../db/schema";
-import type { HostView, LiveFrame } from "../metrics/types";
+import { MAX_SUBSCRIBED } from "../metrics/summary";
+import type { HostView } from "../metrics/types";
 import { SOCKET_IDLE_MS } from "./alarm-plan";
-import { Broadcaster } from "./broadcaster";
-import { INTERNAL, parseLiveRequest, type SocketAttachment } from "./protocol";
+import { Broadcaster, type ViewerSocket } from "./broadcaster";
+import { type FrameProtocol, INTERNAL, parseLiveRequest, type SocketAttachment } from "./protocol";
 import type { Usage } from "./usage";
 
 /** Socket tag of every dashboard socket. */
@@ -10,9 +11,10 @@ const VIEWER = "viewer";
 
 /** What the viewer sockets read of the fleet. */
 export interface ViewerSource {
-  /** The snapshot frame a new (or resyncing) dashboard starts from. */
-  snapshot(): LiveFrame;
-  /** A host's current view, for coalesced `hosts` frames. */
+  fleet(): string;
+  /** Every host's current view, for snapshots. */
+  views(): HostView[];
+  /** A host's current view, for coalesced frames. */
   view(id: string): HostView | undefined;
 }
 
@@ -28,27 +30,50 @@ function attachmentOf(ws: WebSocket): SocketAttachment | null {
 
 /**
  * The fleet's dashboard sockets, hibernatable: accept (tagged by token so a
- * revoked token's sockets can be found), coalesced broadcast, resync on
- * request, and the sweep of sockets whose browser vanished. Per-socket
- * state lives in the socket's attachment, never only in memory.
+ * revoked token's sockets can be found), coalesced broadcast, resync and
+ * host subscriptions on request, and the sweep of sockets whose browser
+ * vanished. Per-socket state lives in the socket's attachment (read once
+ * per socket per instance), never only in memory.
  */
 export class Viewers {
   private readonly broadcaster: Broadcaster;
+  private readonly attachments = new WeakMap<WebSocket, SocketAttachment>();
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly source: ViewerSource,
+    source: ViewerSource,
     private readonly usage: Usage,
     private readonly log: (where: string, e: unknown) => void,
   ) {
-    this.broadcaster = new Broadcaster(
-      () => ctx.getWebSockets(VIEWER),
-      (id) => source.view(id),
-      (e) => log("broadcast", e),
-      (n) => {
+    this.broadcaster = new Broadcaster({
+      sockets: () => this.sockets(),
+      view: (id) => source.view(id),
+      views: () => source.views(),
+      fleet: () => source.fleet(),
+      onError: (e) => log("broadcast", e),
+      onSent: (n) => {
         usage.wsMessagesOut += n;
       },
-    );
+    });
+  }
+
+  private attachment(ws: WebSocket): SocketAttachment {
+    let att = this.attachments.get(ws);
+    if (!att) {
+      // A socket from before attachments: an older dashboard, with no rights beyond viewing.
+      att = attachmentOf(ws) ?? { v: 1, tokenId: "", role: "viewer", connectedAt: 0 };
+      this.attachments.set(ws, att);
+    }
+    return att;
+  }
+
+  private setAttachment(ws: WebSocket, att: SocketAttachment): void {
+    ws.serializeAttachment(att);
+    this.attachments.set(ws, att);
+  }
+
+  private sockets(): ViewerSocket[] {
+    return this.ctx.getWebSockets(VIEWER).map((ws) => ({ ws, att: this.attachment(ws) }));
   }
 
   /** Open dashboard sockets. */
@@ -69,9 +94,10 @@ export class Viewers {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [VIEWER, `token:${tokenId}`]);
-    const attachment: SocketAttachment = { v: 1, tokenId, role, connectedAt: Date.now() };
-    server.serializeAttachment(attachment);
-    server.send(JSON.stringify(this.source.snapshot()));
+    const frames: FrameProtocol = new URL(req.url).searchParams.get("frames") === "2" ? 2 : 1;
+    const attachment: SocketAttachment = { v: 1, tokenId, role, connectedAt: Date.now(), frames };
+    this.setAttachment(server, attachment);
+    server.send(this.broadcaster.snapshot(attachment));
     this.usage.wsMessagesOut++;
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -81,23 +107,47 @@ export class Viewers {
     this.broadcaster.mark(...ids);
   }
 
-  /** Sends a frame to every dashboard now. */
-  send(frame: LiveFrame): void {
-    this.broadcaster.send(frame);
+  /** Hosts deleted from the fleet: every dashboard hears now. */
+  removed(hostIds: string[]): void {
+    this.broadcaster.removed(hostIds);
   }
 
-  /** A message from a dashboard: only `resync` is accepted; anything else closes the socket. */
+  /**
+   * A message from a dashboard: `resync`, and on the overview protocol
+   * `subscribe` / `unsubscribe`; anything else closes the socket.
+   */
   message(ws: WebSocket, message: string | ArrayBuffer): void {
     this.usage.wsMessagesIn++;
     const req = parseLiveRequest(message);
-    if (!req) {
+    const att = this.attachment(ws);
+    if (!req || (req.type !== "resync" && att.frames !== 2)) {
       ws.close(1003, "unsupported message");
       return;
     }
     if (req.type === "resync") {
-      ws.send(JSON.stringify(this.source.snapshot()));
-      this.usage.wsMessagesOut++;
+      this.reply(ws, this.broadcaster.snapshot(att));
+      return;
     }
+    const subscribed = new Set(att.subscribed ?? []);
+    if (req.type === "unsubscribe") {
+      for (const id of req.hostIds) subscribed.delete(id);
+    } else {
+      const fresh = req.hostIds.filter((id) => !subscribed.has(id));
+      for (const id of fresh) subscribed.add(id);
+      if (subscribed.size > MAX_SUBSCRIBED) {
+        ws.close(1008, `at most ${MAX_SUBSCRIBED} hosts subscribed per socket`);
+        return;
+      }
+      // The full state at once, then with each change.
+      for (const id of fresh) this.reply(ws, this.broadcaster.hostFrame(id));
+    }
+    const { subscribed: _, ...rest } = att;
+    this.setAttachment(ws, subscribed.size > 0 ? { ...rest, subscribed: [...subscribed] } : rest);
+  }
+
+  private reply(ws: WebSocket, text: string): void {
+    ws.send(text);
+    this.usage.wsMessagesOut++;
   }
 
   /**

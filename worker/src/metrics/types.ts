@@ -127,8 +127,14 @@ export type LiveFrame =
   /** Hosts that were deleted from the fleet. */
   | { type: "removed"; serverTime: number; hostIds: string[] };
 
-/** Frames a dashboard may send on the live socket. */
-export type LiveRequest = { type: "resync" };
+/**
+ * Frames a dashboard may send on the live socket: ask for a fresh snapshot,
+ * or (overview protocol) subscribe to and unsubscribe from hosts' full state.
+ */
+export type LiveRequest =
+  | { type: "resync" }
+  | { type: "subscribe"; hostIds: string[] }
+  | { type: "unsubscribe"; hostIds: string[] };
 
 /** History tiers: raw 5 s samples, 1-minute and 1-hour rollups. */
 export type Tier = "raw" | "1m" | "1h";
