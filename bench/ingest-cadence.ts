@@ -22,7 +22,7 @@ import { connectClient } from "../tests/e2e/clients.ts";
 import { type Hub, startHub } from "../tests/e2e/hub.ts";
 import { STATUS_BACKSTOP_MS } from "../worker/src/fleet/alarm-plan.ts";
 import type { Usage } from "../worker/src/fleet/usage-counts.ts";
-import type { HostView, LiveFrame } from "../worker/src/metrics/types.ts";
+import { decodeSummaries, type OverviewFrame } from "../worker/src/metrics/summary.ts";
 import { type CorpusHost, fleetCorpus } from "./lib/corpus.ts";
 import { type ProfileItem, profileHub, topSelf } from "./lib/profile.ts";
 import { emit, log, numberArg, QUICK, quantile, type Row, round } from "./lib/result.ts";
@@ -354,37 +354,52 @@ async function runAgent(hub: Hub, a: Agent, ctl: Control, sends: SendLog): Promi
 interface ViewerWindow {
   frames: number;
   bytes: number;
-  /** send -> first frame whose host lastSeq covers the sample, for samples sent in the window. */
+  /** Overview: sample time -> the frame that carried it, for samples sent in the window. */
   latencies: number[];
+  /** Host page: send -> the subscribed host's full state covering the sample. */
+  hostLatencies: number[];
 }
 
-/** A dashboard socket that reopens when `wrangler dev` drops it, and pings like the dashboard. */
+const emptyWindow = (): ViewerWindow => ({ frames: 0, bytes: 0, latencies: [], hostLatencies: [] });
+
+/**
+ * A dashboard socket as the dashboard opens it (the overview protocol), on a
+ * host page: it holds every host's summary and subscribes to one host's full
+ * state. Reopens when `wrangler dev` drops it, and pings like the dashboard.
+ */
 class Viewer {
+  /** Host id -> newest sample time shown. */
   readonly shown = new Map<string, number>();
-  win: ViewerWindow = { frames: 0, bytes: 0, latencies: [] };
+  win: ViewerWindow = emptyWindow();
   recordingSince = Number.POSITIVE_INFINITY;
   reconnects = 0;
+  resyncs = 0;
   #ws: WebSocket | undefined;
   #closed = false;
   #pinger: NodeJS.Timeout | undefined;
+  #gen = -1;
+  readonly #byIndex = new Map<number, string>();
+  #hostSeq = 0;
 
   readonly #hub: Hub;
   readonly #token: string;
   readonly #sends: SendLog;
+  readonly #hostPage: string | undefined;
 
   // Plain fields, not parameter properties: Node's type stripping runs this file.
-  constructor(hub: Hub, token: string, sends: SendLog) {
+  constructor(hub: Hub, token: string, sends: SendLog, hostPage: string | undefined) {
     this.#hub = hub;
     this.#token = token;
     this.#sends = sends;
+    this.#hostPage = hostPage;
   }
 
   async open(): Promise<void> {
-    const ws = new WebSocket(`${this.#hub.url.replace("http", "ws")}/api/fleets/${FLEET}/live`, {
+    const ws = new WebSocket(`${this.#hub.url.replace("http", "ws")}/api/fleets/${FLEET}/live?frames=2`, {
       headers: { Authorization: `Bearer ${this.#token}` },
     } as unknown as string[]);
     ws.binaryType = "arraybuffer";
-    ws.addEventListener("message", (e) => this.#message(e.data, performance.now()));
+    ws.addEventListener("message", (e) => this.#message(e.data));
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener("open", () => resolve());
       ws.addEventListener("error", () => reject(new Error("viewer socket failed to open")));
@@ -393,6 +408,7 @@ class Viewer {
       if (!this.#closed) setTimeout(() => this.#reopen(), 500);
     });
     this.#ws = ws;
+    if (this.#hostPage) ws.send(JSON.stringify({ type: "subscribe", hostIds: [this.#hostPage] }));
     this.#pinger ??= setInterval(() => {
       if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send("ping");
     }, PING_S * 1000);
@@ -406,7 +422,7 @@ class Viewer {
 
   /** Starts a fresh window; only samples sent from now on count for latency. */
   record(): void {
-    this.win = { frames: 0, bytes: 0, latencies: [] };
+    this.win = emptyWindow();
     this.recordingSince = performance.now();
   }
 
@@ -416,28 +432,80 @@ class Viewer {
     this.open().catch(() => setTimeout(() => this.#reopen(), 500));
   }
 
-  #message(data: unknown, t: number): void {
+  #message(data: unknown): void {
     if (data === "pong") return;
-    const text = typeof data === "string" ? data : Buffer.from(data as ArrayBuffer).toString("utf8");
+    const now = Date.now();
+    const timed = performance.now() >= this.recordingSince;
     this.win.frames++;
-    this.win.bytes += Buffer.byteLength(text);
-    const frame = JSON.parse(text) as LiveFrame;
-    // A snapshot opens every connection: it says what the viewer has, not how fast it came.
-    if (frame.type === "snapshot") this.#seen(frame.hosts, t, false);
-    else if (frame.type === "hosts") this.#seen(frame.hosts, t, true);
-  }
-
-  #seen(hosts: HostView[], t: number, timed: boolean): void {
-    for (const h of hosts) {
-      const prev = this.shown.get(h.id) ?? 0;
-      if (h.lastSeq <= prev) continue;
-      this.shown.set(h.id, h.lastSeq);
-      if (!timed) continue;
-      for (let s = prev + 1; s <= h.lastSeq; s++) {
-        const at = this.#sends.at(h.id, s);
-        if (at !== undefined && at >= this.recordingSince) this.win.latencies.push(t - at);
+    if (typeof data !== "string") {
+      const bytes = new Uint8Array(data as ArrayBuffer);
+      this.win.bytes += bytes.byteLength;
+      const f = decodeSummaries(bytes);
+      if (f.gen !== this.#gen) {
+        this.#resync();
+        return;
+      }
+      for (const { index, codes } of f.changes) {
+        const id = this.#byIndex.get(index);
+        if (id === undefined) {
+          this.#resync();
+          return;
+        }
+        if (codes.seen !== undefined) this.#seen(id, codes.seen, now, timed);
+      }
+      return;
+    }
+    this.win.bytes += Buffer.byteLength(data);
+    const frame = JSON.parse(data) as OverviewFrame;
+    switch (frame.type) {
+      case "overview":
+        this.#gen = frame.gen;
+        this.#byIndex.clear();
+        // It says what the viewer has, not how fast it came.
+        for (const e of frame.hosts) {
+          this.#byIndex.set(e.i, e.id);
+          this.#seen(e.id, e.c.seen, now, false);
+        }
+        break;
+      case "entries":
+        if (frame.gen !== this.#gen) {
+          this.#resync();
+          return;
+        }
+        for (const e of frame.hosts) {
+          this.#byIndex.set(e.i, e.id);
+          this.#seen(e.id, e.c.seen, now, timed);
+        }
+        break;
+      case "host": {
+        const seq = frame.host?.lastSeq ?? 0;
+        if (!timed || seq <= this.#hostSeq) {
+          this.#hostSeq = Math.max(seq, this.#hostSeq);
+          break;
+        }
+        const at = performance.now();
+        for (let q = this.#hostSeq + 1; q <= seq; q++) {
+          const sent = this.#sends.at(frame.hostId, q);
+          if (sent !== undefined && sent >= this.recordingSince) this.win.hostLatencies.push(at - sent);
+        }
+        this.#hostSeq = seq;
+        break;
       }
     }
+  }
+
+  #resync(): void {
+    this.resyncs++;
+    this.#gen = -1;
+    this.#ws?.send(JSON.stringify({ type: "resync" }));
+  }
+
+  /** A sample time reached this viewer: its age is the latency (same machine, same clock). */
+  #seen(id: string, seen: number, now: number, timed: boolean): void {
+    const prev = this.shown.get(id) ?? 0;
+    if (seen <= prev) return;
+    this.shown.set(id, seen);
+    if (timed && prev > 0) this.win.latencies.push(now - seen);
   }
 }
 
@@ -652,6 +720,8 @@ interface Run {
   ctl: Control;
   notDelivering: number;
   reconnects: number;
+  /** Snapshots viewers asked for after a frame of another index generation. */
+  resyncs: number;
   hubErrors: string[];
   /** Seconds waited before windows 2 and 3 for the hub to go quiet. */
   settled: number[];
@@ -668,7 +738,11 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
   );
   const rssBeforeMb = readCpu(procs).runtimeRssKb / 1024;
   const sends = new SendLog();
-  const viewers = Array.from({ length: VIEWERS }, () => new Viewer(hub, tokens.viewer, sends));
+  // Each viewer is a dashboard on a host page: the overview, and one host's full state.
+  const viewers = Array.from(
+    { length: VIEWERS },
+    (_, i) => new Viewer(hub, tokens.viewer, sends, agents[i % agents.length]?.hostId),
+  );
   for (const v of viewers) await retry("viewer socket", () => v.open());
   const ctl = new Control();
   const rig: Rig = { hub, admin: tokens.admin, ctl, viewers, agents, openedAt: performance.now() };
@@ -699,8 +773,9 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
     await running;
     for (const v of viewers) v.close();
     const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
+    const resyncs = viewers.reduce((n, v) => n + v.resyncs, 0);
     const hubErrors = hubErrorLines(hub, logAt);
-    return { rssBeforeMb, cadence, profile, ctl, notDelivering, reconnects, hubErrors, settled: [] };
+    return { rssBeforeMb, cadence, profile, ctl, notDelivering, reconnects, resyncs, hubErrors, settled: [] };
   }
 
   // Silent hosts turn stale 3 intervals after their last sample, found by an alarm up to
@@ -722,9 +797,22 @@ async function run(hub: Hub, tokens: Tokens, agents: Agent[]): Promise<Run> {
     settled[1] = await quiet(rig, 10);
   });
   const reconnects = viewers.reduce((n, v) => n + v.reconnects, 0);
+  const resyncs = viewers.reduce((n, v) => n + v.resyncs, 0);
   for (const v of viewers) v.close();
   const hubErrors = hubErrorLines(hub, logAt);
-  return { rssBeforeMb, cadence, profile, idle, closed, ctl, notDelivering, reconnects, hubErrors, settled };
+  return {
+    rssBeforeMb,
+    cadence,
+    profile,
+    idle,
+    closed,
+    ctl,
+    notDelivering,
+    reconnects,
+    resyncs,
+    hubErrors,
+    settled,
+  };
 }
 
 /** Lines of the hub's log since `from` that report an error. */
@@ -738,14 +826,21 @@ function hubErrorLines(hub: Hub, from: number): string[] {
 
 function latencyRows(w: Window): Row[] {
   const all = Float64Array.from(w.viewers.flatMap((v) => v.latencies)).sort();
+  const page = Float64Array.from(w.viewers.flatMap((v) => v.hostLatencies)).sort();
   return [
     {
-      metric: "p50 send -> viewer",
+      metric: "p50 send -> viewer (overview)",
       value: round(quantile(all, 0.5)),
       unit: "ms",
-      note: `${all.length} deliveries (samples x ${VIEWERS} viewers)`,
+      note: `${all.length} deliveries (samples x ${VIEWERS} viewers); sample time to the frame that carried it, to 0.1 s`,
     },
-    { metric: "p99 send -> viewer", value: round(quantile(all, 0.99)), unit: "ms" },
+    { metric: "p99 send -> viewer (overview)", value: round(quantile(all, 0.99)), unit: "ms" },
+    {
+      metric: "p50 / p99 send -> host page (full state)",
+      value: `${round(quantile(page, 0.5))} / ${round(quantile(page, 0.99))}`,
+      unit: "ms",
+      note: `${page.length} deliveries: each viewer subscribed to one host`,
+    },
   ];
 }
 
@@ -802,7 +897,7 @@ function rows(r: Run): Row[] {
       metric: "bytes/s received per viewer (mean)",
       value: Math.round(mean((v) => v.bytes)),
       unit: "B/s",
-      note: "frame payloads (JSON text); WebSocket framing not counted",
+      note: "frame payloads (binary summaries, JSON entries and one host's full state); WebSocket framing not counted",
     },
     {
       metric: "frames/s per viewer",
@@ -833,7 +928,7 @@ function rows(r: Run): Row[] {
     {
       metric: "streams ended while meant to stay open",
       value: ended.length === 0 ? "none" : ended.join(", "),
-      note: `during window 1 / 2: ${c.streamsEnded} / ${i?.streamsEnded ?? "not run"}; failed when ended: ${failedAtStop.length === 0 ? "none" : failedAtStop.join(", ")}; windows re-measured after a dev-server reload: ${discarded}; viewer reconnects ${r.reconnects}; hosts never seen by every viewer ${r.notDelivering}`,
+      note: `during window 1 / 2: ${c.streamsEnded} / ${i?.streamsEnded ?? "not run"}; failed when ended: ${failedAtStop.length === 0 ? "none" : failedAtStop.join(", ")}; windows re-measured after a dev-server reload: ${discarded}; viewer reconnects ${r.reconnects}, resyncs ${r.resyncs}; hosts never seen by every viewer ${r.notDelivering}`,
     },
   ];
 }
@@ -872,7 +967,7 @@ function notes(r: Run): string[] {
     `CPU is utime + stime from /proc/<pid>/stat (CLK_TCK ${CLK_TCK}, so ${round(1000 / CLK_TCK)} ms resolution) at the window's start and end. wrangler dev runs two workerd processes: the runtime (pid ${c.procs.runtime.join(", ")}), which runs the Worker and every Durable Object, and its dev proxy (pid ${c.procs.proxy.join(", ") || "none"}), which owns the port and forwards each request to the runtime and does not exist in production. "All-in" is the runtime's CPU, all threads, over the samples the hub stored: the Worker that authenticates and forwards each stream, the object's decode, validation, merge and buffering, coalesced frames to ${VIEWERS} viewers and their pings, alarms, GC. Locally one thread runs every isolate and object; the others are V8's (GC, compilation) and the inspector's. A production object is one thread, so the main-thread figure is the closer bound for one object.`,
     `Hosts at 80 %: 0.8 / (CPU per sample x samples per host per second). Where it misleads: (1) it is linear in samples, but not all of the cost is: frames (at most one a second per viewer, each with the whole state of every changed host) and alarms are not, so the figure moves with the number of viewers and of hosts; (2) on Cloudflare the Worker runs elsewhere, so one object pays less than all-in here, and production CPUs differ from this one; (3) wrangler dev's Worker hop is included, its dev proxy is not (shown apart); (4) the load generator (its share is in the table), ${VIEWERS} viewers' JSON parsing and both workerd share this machine's ${cpus().length} cores, so workerd may wait for a core; (5) raw samples are written as one row per group of up to 16 hosts about every ${RAW_FLUSH_S} s (all groups in one alarm, since the hosts started within one interval), with the group's state row, and each hour is noted once in rollup_hours; this window ran ${Math.round(c.fromS)}-${Math.round(c.toS)} s after the streams opened (rows written: ${writes(c)}), so it holds ${flushes} raw flush${flushes === 1 ? "" : "es"}${flushes === 0 ? ": their encode and write CPU is missing" : ""}; a window of a multiple of ${RAW_FLUSH_S} s is unbiased. Rollups (1 m and 1 h) go to D1 once an hour completes, hourly work this window ${Math.floor(c.toS / 3600) > Math.floor(c.fromS / 3600) ? "may hold" : "does not hold"}.`,
     `Saturated, for contrast (not re-run): bench/ingest phase 1 (200 streams sending as fast as flow control allows, many messages per body chunk) accepted ${n(SATURATED_SAMPLES_PER_S)} samples/s in its full run (docs/BENCHMARKS.md), i.e. ${n(saturatedHosts)} hosts at ${INTERVAL_S} s, with the whole machine. At this cadence the runtime would serve ${n(hostsAt100)} hosts at 100 % of one core: the saturated figure overstates capacity ${round(saturatedHosts / hostsAt100, 1)}x. Use the cadence figure for capacity.`,
-    "Latency is raw: from the agent's yield to each viewer's first frame whose HostView.lastSeq covers the sample, for samples sent inside the window. The fleet's object coalesces frames to at most one a second, so about 0.5 s of the median is deliberate batching; bench/ingest phase 3 gives the pipeline alone.",
+    "Viewers use the dashboard's overview protocol: every host's summary as changes only (binary), plus the full state of one subscribed host, as a dashboard on a host page has. Overview latency is the age of each sample's time (the agent's clock, this machine) when the frame carrying it arrived, to the 0.1 s the frame gives; host-page latency is from the agent's yield to the first full state whose lastSeq covers the sample. The fleet's object coalesces frames to at most one a second, so about 0.5 s of the median is deliberate batching; bench/ingest phase 3 gives the pipeline alone.",
     i === undefined || r.closed === undefined
       ? "Idle cost (windows 2 and 3): full run only; --quick measures the cadence window alone."
       : `Idle cost: after window 1 the agents stop sending but keep their streams open; window 2 starts ${Math.round(r.settled[0] ?? 0)} s later (at least ${3 * INTERVAL_S + STATUS_BACKSTOP_MS / 1000 + 10} s, so hosts turning stale and their host-down records fall before it, then until the runtime used under ${QUIET_SHARE * 100} % of a core over ${QUIET_PROBE_S} s). Then the streams end and window 3, ${Math.round(r.settled[1] ?? 0)} s later by the same rule, measures the same hub with viewers only. The per-stream figure is the difference over streams and seconds; near zero it is within the tick resolution. It is what holding the streams open costs, not only per-stream work: a resident object (its timers, GC of a heap that holds the streams) against an evicted one. The fleet's object ${i.restarted ? "was evicted and started again during window 2" : "stayed in memory through window 2 (open requests keep it there)"}${r.closed.restarted ? " and was evicted in window 3 (no request open, its viewers' sockets hibernate; the usage read after the window started it again)" : " and through window 3"}. ${i.streamsEnded === 0 ? "wrangler dev kept every silent stream open for the whole window." : `${i.streamsEnded} streams ended during the silent window (see the table): wrangler dev or workerd closes idle streams.`}`,

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TokenView } from "../src/lib/tokens-api";
 import { type FakeDocument, type FakeElement, html, installDom } from "./dom-shim";
-import { host } from "./fixtures";
+import { host, liveHost } from "./fixtures";
 
 // Add host, tokens, remove host and export on the tiny fake DOM, driven like
 // a user would; the hub is a fetch stub answering what the real routes answer.
@@ -90,7 +90,7 @@ beforeAll(async () => {
   const { thresholdsSettled } = await import("../src/lib/fleet-alerts");
   const { session } = await import("../src/lib/session");
   session.value = { state: "signed-in", info: { fleet: "f1", role: "viewer" } };
-  live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [host("web-1")] });
+  live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [liveHost("web-1")] });
   live.loaded.value = true;
   thresholdsSettled.value = true;
   render(<App />, root as unknown as HTMLElement);
@@ -121,6 +121,15 @@ async function go(path: string) {
   await tick();
 }
 
+/** Opens a host's page and answers its subscription as the hub would. */
+async function openHost(id: string) {
+  await go(`/hosts/${id}`);
+  await one("host-page");
+  const { live } = await import("../src/lib/live");
+  live.deliver(JSON.stringify({ type: "host", serverTime: Date.now(), hostId: id, host: host(id) }));
+  await tick();
+}
+
 async function signInAs(role: "viewer" | "admin") {
   const { session } = await import("../src/lib/session");
   session.value = { state: "signed-in", info: { fleet: "f1", role } };
@@ -133,7 +142,7 @@ describe("fleet administration in the dashboard", () => {
     expect(root.byTestId("add-host")).toHaveLength(0);
     expect(root.byTestId("nav-settings")).toHaveLength(0);
 
-    await go("/hosts/web-1");
+    await openHost("web-1");
     await one("host-name");
     expect(root.byTestId("remove-host")).toHaveLength(0);
     const csv = await one("export-csv");
@@ -208,13 +217,13 @@ describe("fleet administration in the dashboard", () => {
     const { live, applyChanges } = await import("../src/lib/live");
     const { emptyChanges } = await import("../src/lib/live-frames");
     const p = emptyChanges();
-    p.upserts.set("web-1", host("web-1", { lastSeq: 9 }));
+    p.upserts.set("web-1", liveHost("web-1", { lastSeq: 9 }));
     live.hosts.value = applyChanges(live.hosts.value, p);
     await tick();
     expect(status.getAttribute("data-state")).toBe("waiting");
     // The new agent says hello: its host is named, as text.
     const q = emptyChanges();
-    q.upserts.set("h_new", host("h_new", { info: { ...host("x").info, hostname: "<b>db-9</b>" } }));
+    q.upserts.set("h_new", liveHost("h_new", { info: { ...liveHost("x").info, hostname: "<b>db-9</b>" } }));
     live.hosts.value = applyChanges(live.hosts.value, q);
     await tick();
     expect(status.getAttribute("data-state")).toBe("connected");
@@ -296,7 +305,7 @@ describe("fleet administration in the dashboard", () => {
   });
 
   it("removes a host after a confirmation naming it, then shows the fleet without it", async () => {
-    await go("/hosts/web-1");
+    await openHost("web-1");
     (await one("remove-host")).dispatch("click");
     const dialog = await one("remove-host-dialog");
     await tick();

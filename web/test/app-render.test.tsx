@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type FakeDocument, type FakeElement, html, installDom } from "./dom-shim";
-import { host } from "./fixtures";
+import { host, liveHost } from "./fixtures";
 
 // Smoke test of the real components against a tiny fake DOM: the store is
 // fed directly (no socket), fetch is stubbed.
@@ -46,10 +46,14 @@ describe("app rendering", () => {
     session.value = { state: "signed-in", info: { fleet: "f1", role: "viewer" } };
     // What the session's watcher does once the fleet's rules are read.
     const { thresholdsSettled } = await import("../src/lib/fleet-alerts");
-    const evil = host("evil", {
-      info: { ...host("x").info, hostname: "<img src=x onerror=alert(1)>", labels: { env: "<b>prod</b>" } },
+    const evil = liveHost("evil", {
+      info: {
+        ...liveHost("x").info,
+        hostname: "<img src=x onerror=alert(1)>",
+        labels: { env: "<b>prod</b>" },
+      },
     });
-    const hot = host(
+    const hot = liveHost(
       "hot",
       {},
       {
@@ -60,7 +64,7 @@ describe("app rendering", () => {
         ],
       },
     );
-    const stale = host("old", { status: "stale" });
+    const stale = liveHost("old", { status: "stale" });
     live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [evil, hot, stale] });
     live.loaded.value = true;
     await tick();
@@ -107,7 +111,7 @@ describe("app rendering", () => {
     const { live, applyChanges, emptyChanges } = await setup();
     const before = root.byTestId("host-card").find((c) => c.getAttribute("data-host-id") === "evil");
     const p = emptyChanges();
-    p.upserts.set("evil", host("evil", {}, { cpu: { totalPct: 85, perCorePct: [] } }));
+    p.upserts.set("evil", liveHost("evil", {}, { cpu: { totalPct: 85, perCorePct: [] } }));
     live.hosts.value = applyChanges(live.hosts.value, p);
     await tick();
     const after = root.byTestId("host-card").find((c) => c.getAttribute("data-host-id") === "evil");
@@ -131,6 +135,10 @@ describe("app rendering", () => {
     const { navigate } = await import("../src/lib/router");
     navigate("/hosts/hot");
     for (let i = 0; i < 50 && root.byTestId("host-page").length === 0; i++) await tick();
+    // The page subscribed to the host: its full state arrives as the hub sends it.
+    const { live } = await import("../src/lib/live");
+    const full = host("hot", {}, { cpu: { totalPct: 95, perCorePct: [] } });
+    live.deliver(JSON.stringify({ type: "host", serverTime: Date.now(), hostId: "hot", host: full }));
     await tick(100);
     expect(root.byTestId("host-name")[0]?.textContent).toBe("hot");
     expect(root.byTestId("host-info")).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { type LiveHost, summaryOf } from "../../worker/src/metrics/summary";
 import type { HostView } from "../../worker/src/metrics/types";
 import type { RuleView } from "../src/lib/alerts-api";
 
@@ -29,6 +30,16 @@ export function host(id: string, over: Partial<HostView> = {}, metrics: HostView
     },
     ...over,
   };
+}
+
+/** A host as the overview holds it (see `host`), its summary computed as the hub computes it. */
+export function liveHost(
+  id: string,
+  over: Partial<HostView> = {},
+  metrics: HostView["metrics"] = {},
+): LiveHost {
+  const h = host(id, over, metrics);
+  return { id: h.id, info: h.info, status: h.status, lastSeen: h.lastSeen, summary: summaryOf(h) };
 }
 
 /** A stored, enabled, fleet-wide rule (cpu above 50 %, warning); override what a test is about. */

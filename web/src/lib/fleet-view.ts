@@ -1,6 +1,6 @@
 import { computed, type Signal, signal } from "@preact/signals";
-import type { HostView } from "../../../worker/src/metrics/types";
-import { HEALTH_ORDER, type Health, hostHealth, summarize } from "./host-summary";
+import type { LiveHost } from "../../../worker/src/metrics/summary";
+import { HEALTH_ORDER, type Health, hostHealth } from "./host-summary";
 import { live } from "./live";
 import { type Thresholds, thresholds } from "./thresholds";
 
@@ -47,7 +47,7 @@ export function sortBy(key: SortKey): void {
 }
 
 /** Whether a host matches the free-text filter: hostname, id or any label key/value (`env=prod`). */
-export function matchesText(host: HostView, text: string): boolean {
+export function matchesText(host: LiveHost, text: string): boolean {
   const q = text.trim().toLowerCase();
   if (!q) return true;
   if (host.info.hostname.toLowerCase().includes(q) || host.id.toLowerCase().includes(q)) return true;
@@ -57,7 +57,7 @@ export function matchesText(host: HostView, text: string): boolean {
   return false;
 }
 
-const byName = (a: HostView, b: HostView) =>
+const byName = (a: LiveHost, b: LiveHost) =>
   a.info.hostname.localeCompare(b.info.hostname, undefined, { numeric: true }) || a.id.localeCompare(b.id);
 
 /**
@@ -68,7 +68,7 @@ export function compareHosts(
   key: SortKey,
   dir: SortDir,
   t: Thresholds,
-): (a: HostView, b: HostView) => number {
+): (a: LiveHost, b: LiveHost) => number {
   const sign = dir === "asc" ? 1 : -1;
   if (key === "name") return (a, b) => sign * byName(a, b);
   if (key === "status") {
@@ -77,8 +77,8 @@ export function compareHosts(
       byName(a, b);
   }
   return (a, b) => {
-    const va = summarize(a)[key];
-    const vb = summarize(b)[key];
+    const va = a.summary[key];
+    const vb = b.summary[key];
     if (va === undefined || vb === undefined) {
       return (va === undefined ? 1 : 0) - (vb === undefined ? 1 : 0) || byName(a, b);
     }
@@ -90,7 +90,7 @@ function sameOrder<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-let lastVisible: Signal<HostView>[] = [];
+let lastVisible: Signal<LiveHost>[] = [];
 
 /**
  * The hosts to list, filtered and sorted. Returns the previous array when
@@ -102,7 +102,7 @@ export const visibleHosts = computed(() => {
   const text = textFilter.value;
   const status = statusFilter.value;
   const cmp = compareHosts(sortKey.value, sortDir.value, t);
-  const rows: Signal<HostView>[] = [];
+  const rows: Signal<LiveHost>[] = [];
   for (const s of live.hosts.value.values()) {
     const h = s.value;
     if (status !== "all" && hostHealth(h, t) !== status) continue;

@@ -1,12 +1,26 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
+import { type LiveHost, MAX_SUBSCRIBED } from "../../../worker/src/metrics/summary";
 import type { HostView, LiveRequest } from "../../../worker/src/metrics/types";
 import { liveUrl } from "./api";
-import { coalesce, emptyChanges, hasChanges, type PendingChanges, parseFrame } from "./live-frames";
+import {
+  emptyChanges,
+  type Frame,
+  hasChanges,
+  OverviewModel,
+  type PendingChanges,
+  parseFrame,
+} from "./live-frames";
 import { RecentValues } from "./recent";
 import { type ConnectionStatus, ReconnectingSocket } from "./reconnecting-socket";
 
 /** Membership map of the store: host id -> that host's own signal. */
-export type HostMap = ReadonlyMap<string, Signal<HostView>>;
+export type HostMap = ReadonlyMap<string, Signal<LiveHost>>;
+
+/** A subscription to one host's full state: undefined until it arrives, null when the fleet has no such host. */
+export interface HostSubscription {
+  readonly host: ReadonlySignal<HostView | null | undefined>;
+  release(): void;
+}
 
 /** If the first frame after (re)connecting is not a snapshot within this time, ask for one. */
 const SNAPSHOT_WAIT_MS = 5000;
@@ -22,13 +36,13 @@ const schedule: (cb: () => void) => void =
  * only then, while a changed host re-renders only its own card.
  */
 export function applyChanges(current: HostMap, p: PendingChanges): HostMap {
-  let next: Map<string, Signal<HostView>> | undefined;
+  let next: Map<string, Signal<LiveHost>> | undefined;
   const writable = () => {
     next ??= new Map(current);
     return next;
   };
   if (p.snapshot) {
-    const fresh = new Map<string, Signal<HostView>>();
+    const fresh = new Map<string, Signal<LiveHost>>();
     for (const h of p.snapshot) {
       const existing = current.get(h.id);
       if (existing) existing.value = h;
@@ -50,7 +64,9 @@ export function applyChanges(current: HostMap, p: PendingChanges): HostMap {
 
 /**
  * The dashboard's live view of one fleet: a reconnecting WebSocket feeding a
- * signals store keyed by host id.
+ * signals store keyed by host id. The store holds what the overview shows of
+ * every host (the hub sends summaries as changes only); a page that needs a
+ * host's full state subscribes to it while it is shown.
  *
  * Frames are parsed on arrival but applied at most once per animation frame
  * (coalesced), inside one `batch`, so a burst of frames costs one render.
@@ -71,10 +87,12 @@ export class LiveStore {
   readonly clockSkewMs = signal(0);
   /** The fleet connected to, if any. */
   readonly fleet = signal<string | undefined>(undefined);
-  /** The last minutes of each host's figures, filled as frames are applied (for sparklines). */
+  /** The last minutes of subscribed hosts' figures, filled as their states arrive (for sparklines). */
   readonly recent = new RecentValues();
 
   #socket: ReconnectingSocket | undefined;
+  readonly #model = new OverviewModel();
+  readonly #subs = new Map<string, { count: number; state: Signal<HostView | null | undefined> }>();
   #pending = emptyChanges();
   #scheduled = false;
   #snapshotSeen = false;
@@ -97,7 +115,7 @@ export class LiveStore {
     this.#socket = new ReconnectingSocket({
       url: () => liveUrl(fleet),
       ...(this.#createSocket ? { createSocket: this.#createSocket } : {}),
-      onMessage: (data) => this.#receive(data),
+      onMessage: (data) => this.deliver(data),
       onOpen: () => this.#opened(),
       onDrop: ({ wasOpen }) => {
         clearTimeout(this.#snapshotTimer);
@@ -119,8 +137,10 @@ export class LiveStore {
     this.#socket = undefined;
     clearTimeout(this.#snapshotTimer);
     this.#pending = emptyChanges();
+    this.#model.clear();
     this.recent.clear();
     batch(() => {
+      for (const sub of this.#subs.values()) sub.state.value = undefined;
       this.fleet.value = undefined;
       this.hosts.value = new Map();
       this.loaded.value = false;
@@ -147,6 +167,7 @@ export class LiveStore {
   forget(id: string): void {
     const p = emptyChanges();
     p.removals.add(id);
+    this.#model.forget(id);
     // A frame from before the delete, not yet applied, must not bring it back.
     this.#pending.upserts.delete(id);
     this.#pending.snapshot &&= this.#pending.snapshot.filter((h) => h.id !== id);
@@ -154,12 +175,49 @@ export class LiveStore {
     this.hosts.value = applyChanges(this.hosts.peek(), p);
   }
 
-  /** A signal of one host, undefined while unknown. */
-  host(id: string): ReadonlySignal<HostView | undefined> {
+  /** A signal of one host's overview, undefined while unknown. */
+  host(id: string): ReadonlySignal<LiveHost | undefined> {
     return computed(() => this.hosts.value.get(id)?.value);
   }
 
+  /**
+   * Subscribes to a host's full state, sent by the hub at once and with each
+   * change while subscribed (also across reconnects). Release it when the
+   * page that shows it goes away.
+   */
+  subscribe(id: string): HostSubscription {
+    let sub = this.#subs.get(id);
+    if (!sub) {
+      sub = { count: 0, state: signal(undefined) };
+      this.#subs.set(id, sub);
+      this.#request({ type: "subscribe", hostIds: [id] });
+    }
+    sub.count++;
+    const s = sub;
+    let released = false;
+    return {
+      host: s.state,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--s.count > 0) return;
+        this.#subs.delete(id);
+        this.recent.forget(id);
+        this.#request({ type: "unsubscribe", hostIds: [id] });
+      },
+    };
+  }
+
+  #request(req: LiveRequest): void {
+    this.#socket?.send(JSON.stringify(req));
+  }
+
   #opened(): void {
+    // A new socket starts with no subscriptions.
+    const ids = [...this.#subs.keys()];
+    for (let i = 0; i < ids.length; i += MAX_SUBSCRIBED) {
+      this.#request({ type: "subscribe", hostIds: ids.slice(i, i + MAX_SUBSCRIBED) });
+    }
     this.#snapshotSeen = false;
     clearTimeout(this.#snapshotTimer);
     this.#snapshotTimer = setTimeout(() => {
@@ -167,25 +225,53 @@ export class LiveStore {
     }, SNAPSHOT_WAIT_MS);
   }
 
-  #receive(data: string): void {
+  /** A frame from the hub, as the socket received it (text or binary). */
+  deliver(data: string | ArrayBuffer): void {
     const frame = parseFrame(data);
     if (!frame) {
       // A frame we cannot read may have carried changes: start again from a snapshot.
       this.resync();
       return;
     }
-    if (frame.type === "snapshot") {
+    if (frame.type === "host") {
+      this.#hostState(frame);
+      return;
+    }
+    if (frame.type === "overview") {
       this.#snapshotSeen = true;
       clearTimeout(this.#snapshotTimer);
     } else if (!this.#snapshotSeen) {
       // A delta without its base is meaningless; the snapshot will carry it.
       return;
     }
-    coalesce(this.#pending, frame);
+    if (frame.type === "removed") {
+      for (const id of frame.hostIds) {
+        const sub = this.#subs.get(id);
+        if (sub) sub.state.value = null;
+      }
+    }
+    if (!this.#model.apply(frame, this.#pending)) {
+      // Indexes of another generation (the hub restarted) or unknown: only a snapshot can fix that.
+      this.#snapshotSeen = false;
+      this.resync();
+      return;
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       schedule(() => this.#flush());
     }
+  }
+
+  /** A subscribed host's full state (a late one for a released subscription is dropped). */
+  #hostState(frame: Extract<Frame, { type: "host" }>): void {
+    const sub = this.#subs.get(frame.hostId);
+    if (!sub) return;
+    // Before the signal changes, so the sparklines that render from it find this point.
+    if (frame.host) this.recent.record(frame.host);
+    batch(() => {
+      this.clockSkewMs.value = frame.serverTime - Date.now();
+      sub.state.value = frame.host;
+    });
   }
 
   #flush(): void {
@@ -193,9 +279,6 @@ export class LiveStore {
     const p = this.#pending;
     if (!hasChanges(p)) return;
     this.#pending = emptyChanges();
-    // Before the host signals change, so what renders from them finds these points.
-    for (const h of p.snapshot ?? []) this.recent.record(h);
-    for (const h of p.upserts.values()) this.recent.record(h);
     for (const id of p.removals) this.recent.forget(id);
     batch(() => {
       if (p.serverTime !== undefined) this.clockSkewMs.value = p.serverTime - Date.now();

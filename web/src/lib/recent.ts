@@ -1,6 +1,6 @@
 import type { SERIES } from "../../../worker/src/metrics/catalog";
+import { summaryOf } from "../../../worker/src/metrics/summary";
 import type { HostView } from "../../../worker/src/metrics/types";
-import { summarize } from "./host-summary";
 
 /** The live figures the host page draws as sparklines: catalog series -> label. */
 export const TRENDS = {
@@ -18,7 +18,7 @@ export type TrendKey = keyof typeof TRENDS;
 const KEYS = Object.keys(TRENDS) as TrendKey[];
 
 function figures(h: HostView): Record<TrendKey, number | undefined> {
-  const s = summarize(h);
+  const s = summaryOf(h);
   return {
     cpu: s.cpu,
     mem: s.mem,

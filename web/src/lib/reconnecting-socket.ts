@@ -39,7 +39,8 @@ export function reconnectDelay(
 export interface ReconnectingSocketOptions {
   /** Evaluated on every attempt, so a changed fleet or origin is picked up. */
   url: () => string;
-  onMessage: (data: string) => void;
+  /** Text frames as strings, binary frames as ArrayBuffers. */
+  onMessage: (data: string | ArrayBuffer) => void;
   /** Called on every successful (re)connection. */
   onOpen?: () => void;
   /** Called when a connection ends or fails; `wasOpen` is false when it never opened. */
@@ -136,6 +137,7 @@ export class ReconnectingSocket {
       return;
     }
     this.#ws = ws;
+    ws.binaryType = "arraybuffer";
     this.#setStatus("connecting", undefined);
     this.#connectTimer = setTimeout(() => this.#handleDrop(false, 4008), this.#o.connectTimeoutMs);
     ws.onopen = () => {
@@ -148,7 +150,8 @@ export class ReconnectingSocket {
     };
     ws.onmessage = (ev: MessageEvent) => {
       this.#lastMessageAt = Date.now();
-      if (typeof ev.data === "string" && ev.data !== "pong") this.#o.onMessage(ev.data);
+      if (ev.data instanceof ArrayBuffer || (typeof ev.data === "string" && ev.data !== "pong"))
+        this.#o.onMessage(ev.data);
     };
     ws.onclose = (ev: CloseEvent) => this.#handleDrop(this.#openedAt > 0, ev.code);
     // An error is always followed by close; handling it there avoids a double retry.

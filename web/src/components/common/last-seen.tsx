@@ -1,5 +1,4 @@
 import { type ReadonlySignal, useComputed } from "@preact/signals";
-import type { HostView } from "../../../../worker/src/metrics/types";
 import { now } from "../../lib/clock";
 import { formatAgo, formatDateTime } from "../../lib/format";
 import { live } from "../../lib/live";
@@ -9,7 +8,7 @@ import { live } from "../../lib/live";
  * straight into the text node: the clock tick updates that node only, with
  * no component render at all.
  */
-export function LastSeen({ host }: { host: ReadonlySignal<HostView | undefined> }) {
+export function LastSeen({ host }: { host: ReadonlySignal<{ lastSeen: number } | null | undefined> }) {
   const text = useComputed(() => formatAgo(host.value?.lastSeen ?? 0, now.value + live.clockSkewMs.value));
   const lastSeen = host.value?.lastSeen ?? 0;
   return (

@@ -1,6 +1,6 @@
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import type { HostView } from "../../../../worker/src/metrics/types";
+import type { LiveHost } from "../../../../worker/src/metrics/summary";
 import { agentCommands } from "../../lib/agent-commands";
 import { live } from "../../lib/live";
 import { hostPath } from "../../lib/router";
@@ -30,7 +30,7 @@ interface Issued {
 /** Hosts that joined since the token was issued, as the live feed reports them. */
 function Arrivals({ known }: { known: ReadonlySet<string> }) {
   const arrived = useComputed(() => {
-    const out: HostView[] = [];
+    const out: LiveHost[] = [];
     for (const [id, h] of live.hosts.value) if (!known.has(id)) out.push(h.value);
     return out;
   });

@@ -1,9 +1,9 @@
 import type { ReadonlySignal, Signal } from "@preact/signals";
 import { useRef } from "preact/hooks";
-import type { HostView } from "../../../../worker/src/metrics/types";
+import type { LiveHost } from "../../../../worker/src/metrics/summary";
 import { type SortKey, sortBy, sortDir, sortKey } from "../../lib/fleet-view";
 import { formatCount, formatDuration, formatLoad, formatPct, formatRate } from "../../lib/format";
-import { hostHealth, summarize } from "../../lib/host-summary";
+import { hostHealth } from "../../lib/host-summary";
 import { hostPath } from "../../lib/router";
 import { levelOf, thresholds } from "../../lib/thresholds";
 import { useWindowVirtual } from "../../lib/virtual";
@@ -43,10 +43,10 @@ function Pct({ metric, value, level }: { metric: string; value: number | undefin
   );
 }
 
-function HostRow({ host, index }: { host: Signal<HostView>; index: number }) {
+function HostRow({ host, index }: { host: Signal<LiveHost>; index: number }) {
   const h = host.value;
   const t = thresholds.value;
-  const s = summarize(h);
+  const s = h.summary;
   const health = hostHealth(h, t);
   return (
     <tr data-testid="host-row" data-host-id={h.id} data-health={health} aria-rowindex={index + 2}>
@@ -87,7 +87,7 @@ function HostRow({ host, index }: { host: Signal<HostView>; index: number }) {
  * Dense table of the visible hosts, virtualised: only rows near the viewport
  * are in the DOM, so 500+ hosts cost as much as ~40.
  */
-export function FleetTable({ hosts }: { hosts: ReadonlySignal<Signal<HostView>[]> }) {
+export function FleetTable({ hosts }: { hosts: ReadonlySignal<Signal<LiveHost>[]> }) {
   const body = useRef<HTMLTableSectionElement>(null);
   const rows = hosts.value;
   const { start, end } = useWindowVirtual(body, rows.length, ROW_HEIGHT);

@@ -1,7 +1,7 @@
 import type { Signal } from "@preact/signals";
-import type { HostView } from "../../../../worker/src/metrics/types";
+import type { LiveHost } from "../../../../worker/src/metrics/summary";
 import { formatCount, formatDuration, formatLoad, formatRate } from "../../lib/format";
-import { hostHealth, summarize } from "../../lib/host-summary";
+import { hostHealth } from "../../lib/host-summary";
 import { hostPath } from "../../lib/router";
 import { levelOf, thresholds } from "../../lib/thresholds";
 import { Fact } from "../common/fact";
@@ -16,10 +16,10 @@ import { Labels } from "./labels";
  * changes this host re-renders this card only. Everything is rendered as
  * text nodes: hostnames and labels come from agents and are untrusted.
  */
-export function HostCard({ host }: { host: Signal<HostView> }) {
+export function HostCard({ host }: { host: Signal<LiveHost> }) {
   const h = host.value;
   const t = thresholds.value;
-  const s = summarize(h);
+  const s = h.summary;
   const health = hostHealth(h, t);
   return (
     <article

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from "preact/hooks";
+import { summaryOf } from "../../../../worker/src/metrics/summary";
 import { hostHealth } from "../../lib/host-summary";
 import { live } from "../../lib/live";
 import { session } from "../../lib/session";
@@ -17,7 +18,10 @@ import "../../styles/host.css";
 
 /** One host: live values, system facts, history charts and detail tables. Route `/hosts/:id`. */
 export function HostPage({ id }: { id: string }) {
-  const hostSignal = useMemo(() => live.host(id), [id]);
+  // The host's full state comes over the live socket while this page is shown.
+  const sub = useMemo(() => live.subscribe(id), [id]);
+  useEffect(() => () => sub.release(), [sub]);
+  const hostSignal = sub.host;
   const host = hostSignal.value;
   const s = session.value;
   const fleet = s.state === "signed-in" ? s.info.fleet : undefined;
@@ -37,7 +41,7 @@ export function HostPage({ id }: { id: string }) {
         <Link href="/" class="back">
           ← All hosts
         </Link>
-        {live.loaded.value ? (
+        {host === null ? (
           <p class="notice" data-testid="host-not-found">
             No host with ID <code>{id}</code> in this fleet. It may have been removed.
           </p>
@@ -49,7 +53,7 @@ export function HostPage({ id }: { id: string }) {
   }
 
   const m = host.metrics;
-  const health = hostHealth(host, thresholds.value);
+  const health = hostHealth({ status: host.status, summary: summaryOf(host) }, thresholds.value);
   return (
     <article class="page host-page" data-testid="host-page" data-host-id={id} data-health={health}>
       <Link href="/" class="back">

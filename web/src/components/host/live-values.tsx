@@ -1,3 +1,4 @@
+import { summaryOf } from "../../../../worker/src/metrics/summary";
 import type { HostView } from "../../../../worker/src/metrics/types";
 import {
   formatBytes,
@@ -7,7 +8,6 @@ import {
   formatPct,
   formatRate,
 } from "../../lib/format";
-import { summarize } from "../../lib/host-summary";
 import { levelOf, thresholds } from "../../lib/thresholds";
 import { Fact } from "../common/fact";
 import { Meter } from "../common/meter";
@@ -15,7 +15,7 @@ import { Meter } from "../common/meter";
 /** The host's latest values: utilisation meters, per-core bars and key figures. */
 export function LiveValues({ host }: { host: HostView }) {
   const t = thresholds.value;
-  const s = summarize(host);
+  const s = summaryOf(host);
   const m = host.metrics;
   const swapPct = m.swap && m.swap.totalBytes > 0 ? (m.swap.usedBytes / m.swap.totalBytes) * 100 : undefined;
   const cores = m.cpu?.perCorePct ?? [];
