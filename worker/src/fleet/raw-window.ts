@@ -1,6 +1,7 @@
 import { decodeTable, type Table } from "../codec/columns";
 import { type Check, tryDecodeStored } from "../db/stored-json";
-import { flattenMetrics } from "../metrics/catalog";
+import { forEachSeries } from "../metrics/catalog";
+import type { Metrics } from "../metrics/types";
 import { groupCount, groupOf } from "./host-groups";
 import { encodeSegment, type RawPoint, SEQ_COLUMN, unpackTable } from "./segment-codec";
 import type { Sql } from "./usage";
@@ -122,9 +123,9 @@ class PendingSegment {
 
   constructor(readonly firstAt: number) {}
 
-  add(seq: number, t: number, values: Record<string, number>): void {
+  add(seq: number, t: number, metrics: Metrics): void {
     const row: (number | null)[] = [seq, t];
-    for (const key in values) {
+    forEachSeries(metrics, (key, value) => {
       let i = this.index.get(key);
       if (i === undefined) {
         i = this.keys.length;
@@ -132,8 +133,8 @@ class PendingSegment {
         this.index.set(key, i);
       }
       while (row.length < i + 2) row.push(null);
-      row[i + 2] = values[key] as number;
-    }
+      row[i + 2] = value;
+    });
     this.rows.push(row);
     this.seqs.add(seq);
   }
@@ -243,7 +244,7 @@ export class RawWindow {
     if (pending?.seqs.has(s.seq)) return false;
     if (this.isStored(hostId, s.seq, s.timeMs)) return false;
     const seg = pending ?? new PendingSegment(now);
-    seg.add(s.seq, s.timeMs, flattenMetrics(s.metrics));
+    seg.add(s.seq, s.timeMs, s.metrics);
     if (!pending) this.pending.set(hostId, seg);
     return true;
   }

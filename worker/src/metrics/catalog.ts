@@ -57,63 +57,104 @@ const pct = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 :
 const pct2 = (part: number, whole: number) => Math.round(pct(part, whole) * 100) / 100;
 
 /**
- * Flattens metrics into `series key -> value`. Absent groups give absent
- * keys, never zeros.
+ * Series keys with an instance, built once per (name, instance): a sample
+ * names the same cores, mounts and interfaces every time, so ingest looks
+ * keys up instead of building a string per value. Bounded, since a host
+ * that renames instances endlessly must not grow it without end.
  */
-export function flattenMetrics(m: Metrics): Record<string, number> {
-  const out: Record<string, number> = {};
+const KEY_CACHE_LIMIT = 50_000;
+const keyCache = new Map<string, Map<string, string>>();
+let keyCacheSize = 0;
+
+function seriesKey(name: string, instance: string): string {
+  let m = keyCache.get(name);
+  if (!m) {
+    m = new Map();
+    keyCache.set(name, m);
+  }
+  let k = m.get(instance);
+  if (k === undefined) {
+    k = `${name}:${instance}`;
+    if (keyCacheSize >= KEY_CACHE_LIMIT) {
+      for (const inner of keyCache.values()) inner.clear();
+      keyCacheSize = 0;
+    }
+    m.set(instance, k);
+    keyCacheSize++;
+  }
+  return k;
+}
+
+const coreKeys: string[] = [];
+const coreKey = (i: number) => {
+  coreKeys[i] ??= `cpu.core:${i}`;
+  return coreKeys[i];
+};
+
+/**
+ * Calls `fn` with each `series key, value` of a sample's metrics. Absent
+ * groups give absent keys, never zeros.
+ */
+export function forEachSeries(m: Metrics, fn: (key: string, value: number) => void): void {
   if (m.cpu) {
-    out.cpu = m.cpu.totalPct;
-    if (m.cpu.userPct !== undefined) out["cpu.user"] = m.cpu.userPct;
-    if (m.cpu.systemPct !== undefined) out["cpu.system"] = m.cpu.systemPct;
-    if (m.cpu.iowaitPct !== undefined) out["cpu.iowait"] = m.cpu.iowaitPct;
-    if (m.cpu.stealPct !== undefined) out["cpu.steal"] = m.cpu.stealPct;
-    m.cpu.perCorePct.forEach((v, i) => {
-      out[`cpu.core:${i}`] = v;
-    });
+    fn("cpu", m.cpu.totalPct);
+    if (m.cpu.userPct !== undefined) fn("cpu.user", m.cpu.userPct);
+    if (m.cpu.systemPct !== undefined) fn("cpu.system", m.cpu.systemPct);
+    if (m.cpu.iowaitPct !== undefined) fn("cpu.iowait", m.cpu.iowaitPct);
+    if (m.cpu.stealPct !== undefined) fn("cpu.steal", m.cpu.stealPct);
+    const cores = m.cpu.perCorePct;
+    for (let i = 0; i < cores.length; i++) fn(coreKey(i), cores[i] as number);
   }
   if (m.load) {
-    out.load1 = m.load.load1;
-    out.load5 = m.load.load5;
-    out.load15 = m.load.load15;
+    fn("load1", m.load.load1);
+    fn("load5", m.load.load5);
+    fn("load15", m.load.load15);
   }
   if (m.memory) {
-    out.mem = pct2(m.memory.totalBytes - m.memory.availableBytes, m.memory.totalBytes);
-    out["mem.used"] = m.memory.usedBytes;
-    out["mem.available"] = m.memory.availableBytes;
-    if (m.memory.cachedBytes !== undefined) out["mem.cached"] = m.memory.cachedBytes;
+    fn("mem", pct2(m.memory.totalBytes - m.memory.availableBytes, m.memory.totalBytes));
+    fn("mem.used", m.memory.usedBytes);
+    fn("mem.available", m.memory.availableBytes);
+    if (m.memory.cachedBytes !== undefined) fn("mem.cached", m.memory.cachedBytes);
   }
   if (m.swap) {
-    out.swap = pct2(m.swap.usedBytes, m.swap.totalBytes);
-    out["swap.used"] = m.swap.usedBytes;
+    fn("swap", pct2(m.swap.usedBytes, m.swap.totalBytes));
+    fn("swap.used", m.swap.usedBytes);
   }
   for (const fs of m.filesystems ?? []) {
-    out[`disk:${fs.mount}`] = pct2(fs.usedBytes, fs.sizeBytes);
-    out[`disk.used:${fs.mount}`] = fs.usedBytes;
+    fn(seriesKey("disk", fs.mount), pct2(fs.usedBytes, fs.sizeBytes));
+    fn(seriesKey("disk.used", fs.mount), fs.usedBytes);
   }
   if (m.diskIo) {
-    out["disk.read"] = m.diskIo.readBytesPerS;
-    out["disk.write"] = m.diskIo.writeBytesPerS;
+    fn("disk.read", m.diskIo.readBytesPerS);
+    fn("disk.write", m.diskIo.writeBytesPerS);
   }
   if (m.net) {
     let rx = 0;
     let tx = 0;
     for (const n of m.net) {
-      out[`net.rx:${n.name}`] = n.rxBytesPerS;
-      out[`net.tx:${n.name}`] = n.txBytesPerS;
+      fn(seriesKey("net.rx", n.name), n.rxBytesPerS);
+      fn(seriesKey("net.tx", n.name), n.txBytesPerS);
       rx += n.rxBytesPerS;
       tx += n.txBytesPerS;
     }
     // Sums of two-decimal rates, rounded back: float addition leaves 11213.119999999999.
-    if (Number.isFinite(rx)) out["net.rx"] = Math.round(rx * 100) / 100;
-    if (Number.isFinite(tx)) out["net.tx"] = Math.round(tx * 100) / 100;
+    if (Number.isFinite(rx)) fn("net.rx", Math.round(rx * 100) / 100);
+    if (Number.isFinite(tx)) fn("net.tx", Math.round(tx * 100) / 100);
   }
   if (m.processes) {
-    out.procs = m.processes.total;
-    out["procs.running"] = m.processes.running;
+    fn("procs", m.processes.total);
+    fn("procs.running", m.processes.running);
   }
-  for (const t of m.temperatures ?? []) out[`temp:${t.sensor}`] = t.celsius;
-  if (m.uptimeS !== undefined) out.uptime = m.uptimeS;
+  for (const t of m.temperatures ?? []) fn(seriesKey("temp", t.sensor), t.celsius);
+  if (m.uptimeS !== undefined) fn("uptime", m.uptimeS);
+}
+
+/** Metrics as `series key -> value` (see `forEachSeries`). */
+export function flattenMetrics(m: Metrics): Record<string, number> {
+  const out: Record<string, number> = {};
+  forEachSeries(m, (k, v) => {
+    out[k] = v;
+  });
   return out;
 }
 
