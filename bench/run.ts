@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,bundle,ingest,ingest-sharded,ingest-cadence,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,frames,bundle,ingest,ingest-sharded,ingest-cadence,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +27,7 @@ interface Bench {
 
 const BENCHES: Bench[] = [
   { id: "wire", file: "bench/wire.ts", quickArgs: [] },
+  { id: "frames", file: "bench/frames.ts", quickArgs: ["--quick"] },
   {
     id: "bundle",
     file: "bench/bundle.ts",

@@ -126,6 +126,11 @@ describe("the dashboard in Chromium, against wrangler dev and a real agent", () 
       await page.getByTestId("host-page").waitFor();
       expect(new URL(page.url()).pathname).toBe(`/hosts/${hostId}`);
       expect(await page.getByTestId("host-info").textContent()).toContain(hostId ?? "?");
+      // The page subscribed to the host's full state: each new sample reaches it (the agent sends every second).
+      const lastSeen = page.locator('.host-head [data-metric="last-seen"]');
+      await expect.poll(() => lastSeen.getAttribute("datetime"), POLL).not.toBeNull();
+      const firstSeen = await lastSeen.getAttribute("datetime");
+      await expect.poll(() => lastSeen.getAttribute("datetime"), POLL).not.toBe(firstSeen);
 
       const res = await cpuSeries;
       expect(res.status()).toBe(200);

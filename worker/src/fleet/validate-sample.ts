@@ -180,7 +180,9 @@ function convert(s: Sample, now: number): ValidSample {
         mount: name(() => `filesystems[${i}].mount`, f.mount, SAMPLE_LIMITS.maxPathLength),
         fsType: f.fsType === "" ? "" : name(() => `filesystems[${i}].fs_type`, f.fsType),
         device:
-          f.device === "" ? "" : name(() => `filesystems[${i}].device`, f.device, SAMPLE_LIMITS.maxPathLength),
+          f.device === ""
+            ? ""
+            : name(() => `filesystems[${i}].device`, f.device, SAMPLE_LIMITS.maxPathLength),
         sizeBytes: size,
         usedBytes: used,
       };
