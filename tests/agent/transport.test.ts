@@ -55,6 +55,28 @@ describe("agent against a real Connect hub", () => {
     expectContiguous(h.seqs());
   });
 
+  it("sends per-core percentages as hundredths to a hub that reads them, as doubles to one that does not", async () => {
+    const compact = await hub({ wireFeatures: ["cpu.per_core_centi"] });
+    const older = await hub();
+    agent(compact, tempDir());
+    agent(older, tempDir());
+    const withCores = (h: FakeHub) =>
+      [...h.samples.values()].filter(
+        (s) => (s.cpu?.perCoreCenti.length ?? 0) + (s.cpu?.perCorePct.length ?? 0) > 0,
+      );
+    await until(
+      () => withCores(compact).length >= 2 && withCores(older).length >= 2,
+      "samples with per-core values",
+    );
+    for (const s of withCores(compact)) {
+      expect(s.cpu?.perCorePct).toEqual([]);
+      for (const v of s.cpu?.perCoreCenti ?? []) expect(v).toBeLessThanOrEqual(10_000);
+    }
+    for (const s of withCores(older)) expect(s.cpu?.perCoreCenti).toEqual([]);
+    const cores = withCores(older)[0]?.cpu?.perCorePct.length;
+    expect(withCores(compact)[0]?.cpu?.perCoreCenti.length).toBe(cores);
+  });
+
   it("loses no sample while the hub is down for 15 s and replays them in order", async () => {
     const h = await hub();
     const a = agent(h, tempDir());

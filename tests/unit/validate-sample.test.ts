@@ -93,4 +93,15 @@ describe("validateSample", () => {
       "exceeds size_bytes",
     );
   });
+
+  it("reads per-core percentages sent as hundredths exactly, and refuses both forms at once", () => {
+    const v = validateSample(s({ cpu: { totalPct: 50, perCoreCenti: [1234, 0, 10_000, 7] } }), NOW);
+    expect(v.metrics.cpu?.perCorePct).toEqual([12.34, 0, 100, 0.07]);
+    expect(reason({ cpu: { totalPct: 1, perCoreCenti: [10_001] } })).toContain(
+      "cpu.per_core_centi[0] must be",
+    );
+    expect(reason({ cpu: { totalPct: 1, perCoreCenti: [1], perCorePct: [1] } })).toContain(
+      "must not be sent with cpu.per_core_pct",
+    );
+  });
 });

@@ -20,6 +20,20 @@ describe("IngestService over the Worker", () => {
     expect(res.accepted).toBe(3);
   });
 
+  it("lists the compact encodings it reads in Hello, and stores per-core hundredths as percentages", async () => {
+    const fleet = await createFleet();
+    const { client, hostId, hello } = await registerHost(fleet.agent);
+    expect(hello.wireFeatures).toContain("cpu.per_core_centi");
+    await client.push({
+      samples: [sample(1, Date.now(), { cpu: { totalPct: 30, perCorePct: [], perCoreCenti: [2550, 3450] } })],
+    });
+    const res = await call(`/api/fleets/${fleet.id}/hosts/${hostId}`, {
+      headers: { Authorization: `Bearer ${fleet.viewer}` },
+    });
+    const { host } = (await res.json()) as { host: { metrics: { cpu?: { perCorePct: number[] } } } };
+    expect(host.metrics.cpu?.perCorePct).toEqual([25.5, 34.5]);
+  });
+
   it("accepts the JSON encoding too", async () => {
     const fleet = await createFleet();
     const { hostId } = await registerHost(fleet.agent);

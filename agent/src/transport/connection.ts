@@ -6,6 +6,7 @@ import { describeError, errorCode, type IngestClient } from "./hub-client";
 import { replay } from "./replay";
 import { runStream } from "./stream";
 import type { Wake } from "./wake";
+import { wireForm } from "./wire";
 
 const HELLO_TIMEOUT_MS = 15_000;
 const DEFAULT_ROTATE_S = 900;
@@ -79,7 +80,10 @@ export class HubConnection {
         this.#o.onConnected?.(hello.hostId, info);
         if (hello.intervalS >= 1 && hello.intervalS <= 300) this.#o.onInterval?.(hello.intervalS);
 
+        // Compact encodings only for a hub that reads them.
+        const wire = wireForm(hello.wireFeatures);
         const replayed = await replay({
+          wire,
           client: this.#o.client,
           hostId: hello.hostId,
           spool,
@@ -102,6 +106,7 @@ export class HubConnection {
             wake: this.#o.wake,
             finish: this.#finish.signal,
             abort: this.#abort.signal,
+            wire,
           }).finally(() => {
             this.#streaming = false;
           });

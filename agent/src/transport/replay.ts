@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import type { Spool } from "../spool/spool";
 import { hostHeaders, type IngestClient } from "./hub-client";
+import type { WireForm } from "./wire";
 
 /** What a replay needs. */
 export interface ReplayOptions {
@@ -12,6 +13,8 @@ export interface ReplayOptions {
   maxBatch: number;
   signal: AbortSignal;
   warn: (line: string) => void;
+  /** The hub's wire form of a sample (default: as spooled). */
+  wire?: WireForm;
 }
 
 /** Thrown when the hub answers a Push without acknowledging anything; retried later. */
@@ -53,7 +56,7 @@ async function pushBatch(o: ReplayOptions, batch: Sample[]): Promise<number> {
   const last = batch.at(-1) as Sample;
   try {
     const res = await o.client.push(
-      { samples: batch },
+      { samples: o.wire ? batch.map(o.wire) : batch },
       { headers: hostHeaders(o.hostId), signal: o.signal, timeoutMs: PUSH_TIMEOUT_MS },
     );
     // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min does not take them

@@ -2,6 +2,7 @@ import type { Sample } from "@fleetwatch/proto/sample_pb";
 import type { Spool } from "../spool/spool";
 import { hostHeaders, type IngestClient } from "./hub-client";
 import type { Wake } from "./wake";
+import type { WireForm } from "./wire";
 
 /** How long the hub gets to answer once the agent has ended a stream. */
 const SUMMARY_TIMEOUT_MS = 30_000;
@@ -23,6 +24,8 @@ export interface StreamSession {
   finish: AbortSignal;
   /** Aborted for hard shutdown: the call is cancelled. */
   abort: AbortSignal;
+  /** The hub's wire form of a sample (default: as spooled). */
+  wire?: WireForm;
 }
 
 /** Outcome of a stream that ended cleanly. */
@@ -65,7 +68,7 @@ export async function runStream(s: StreamSession): Promise<StreamResult> {
       for (const sample of batch) {
         cursor = sample.seq;
         sent++;
-        yield sample;
+        yield s.wire ? s.wire(sample) : sample;
       }
       if (batch.length > 0) continue;
       if (ending) return;

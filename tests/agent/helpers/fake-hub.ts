@@ -27,6 +27,8 @@ export interface FakeHubOptions {
   maxBatch?: number;
   /** Samples with these seqs are refused with invalid_argument, as the real hub does for a bad sample. */
   rejectSeqs?: Iterable<bigint>;
+  /** Compact encodings to list in HelloResponse.wire_features (an older hub lists none). */
+  wireFeatures?: string[];
   /** Serve HTTP/2 only: over TLS with this key and certificate (https://), else cleartext (h2c). */
   http2?: { key: string; cert: string } | true;
 }
@@ -141,6 +143,7 @@ export class FakeHub {
         hostId: `h-${req.hostname}`,
         intervalS: req.intervalS,
         config: { streamRotateS: this.#opts.streamRotateS ?? 900, maxBatch: this.#opts.maxBatch ?? 500 },
+        wireFeatures: this.#opts.wireFeatures ?? [],
       });
     });
     router.rpc(IngestService.method.stream, async (reqs: AsyncIterable<Sample>, ctx) => {

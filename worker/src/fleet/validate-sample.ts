@@ -120,6 +120,21 @@ export function validateSample(s: Sample, now: number): ValidSample {
   }
 }
 
+/** Per-core percentages, from the compact hundredths when the agent sent those. */
+function perCore(c: NonNullable<Sample["cpu"]>): number[] {
+  if (c.perCoreCenti.length > 0) {
+    if (c.perCorePct.length > 0) fail("cpu.per_core_centi", "must not be sent with cpu.per_core_pct");
+    return list("cpu.per_core_centi", c.perCoreCenti, SAMPLE_LIMITS.maxCores).map((v, i) =>
+      v <= 10_000
+        ? v / 100
+        : fail(() => `cpu.per_core_centi[${i}]`, "must be a percentage in hundredths, 0..10000"),
+    );
+  }
+  return list("cpu.per_core_pct", c.perCorePct, SAMPLE_LIMITS.maxCores).map((v, i) =>
+    v >= 0 && v <= 100 ? v : percent(() => `cpu.per_core_pct[${i}]`, v),
+  );
+}
+
 function convert(s: Sample, now: number): ValidSample {
   if (s.seq < 1n || s.seq > MAX_SAFE) fail("seq", "must be a positive integer");
   if (s.timeMs <= 0n || s.timeMs > MAX_SAFE) fail("time_ms", "is out of range");
@@ -132,9 +147,7 @@ function convert(s: Sample, now: number): ValidSample {
     const c = s.cpu;
     m.cpu = {
       totalPct: percent("cpu.total_pct", c.totalPct),
-      perCorePct: list("cpu.per_core_pct", c.perCorePct, SAMPLE_LIMITS.maxCores).map((v, i) =>
-        v >= 0 && v <= 100 ? v : percent(() => `cpu.per_core_pct[${i}]`, v),
-      ),
+      perCorePct: perCore(c),
     };
     const user = optPercent("cpu.user_pct", c.userPct);
     const system = optPercent("cpu.system_pct", c.systemPct);

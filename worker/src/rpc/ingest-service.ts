@@ -71,6 +71,9 @@ export function ingestStreamed(core: IngestCore, caller: IngestCaller, s: Sample
   if (s.seq > tally.through) tally.through = s.seq;
 }
 
+/** Compact sample encodings this hub reads (HelloResponse.wire_features); see validateSample. */
+export const WIRE_FEATURES = ["cpu.per_core_centi"] as const;
+
 /** Registers `IngestService`, implemented over an `IngestCore`. */
 export function registerIngestService(router: ConnectRouter, core: IngestCore): void {
   router.rpc(IngestService.method.hello, async (req: HostInfo, ctx: HandlerContext) => {
@@ -80,6 +83,7 @@ export function registerIngestService(router: ConnectRouter, core: IngestCore): 
       hostId,
       intervalS,
       config: { streamRotateS: streamRotateS(hosts), maxBatch: MAX_PUSH_SAMPLES / 2 },
+      wireFeatures: [...WIRE_FEATURES],
     });
   });
 

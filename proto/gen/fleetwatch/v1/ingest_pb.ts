@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fleetwatch/v1/ingest.proto.
  */
 export const file_fleetwatch_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbGVldHdhdGNoL3YxL2luZ2VzdC5wcm90bxINZmxlZXR3YXRjaC52MSJgCg1IZWxsb1Jlc3BvbnNlEg8KB2hvc3RfaWQYASABKAkSEgoKaW50ZXJ2YWxfcxgCIAEoDRIqCgZjb25maWcYAyABKAsyGi5mbGVldHdhdGNoLnYxLkFnZW50Q29uZmlnIjkKC0FnZW50Q29uZmlnEhcKD3N0cmVhbV9yb3RhdGVfcxgBIAEoDRIRCgltYXhfYmF0Y2gYAiABKA0iUwoNU3RyZWFtU3VtbWFyeRIcChRhY2NlcHRlZF90aHJvdWdoX3NlcRgBIAEoBBIQCghhY2NlcHRlZBgCIAEoDRISCgpkdXBsaWNhdGVzGAMgASgNIjUKC1B1c2hSZXF1ZXN0EiYKB3NhbXBsZXMYASADKAsyFS5mbGVldHdhdGNoLnYxLlNhbXBsZSJSCgxQdXNoUmVzcG9uc2USHAoUYWNjZXB0ZWRfdGhyb3VnaF9zZXEYASABKAQSEAoIYWNjZXB0ZWQYAiABKA0SEgoKZHVwbGljYXRlcxgDIAEoDTLRAQoNSW5nZXN0U2VydmljZRI+CgVIZWxsbxIXLmZsZWV0d2F0Y2gudjEuSG9zdEluZm8aHC5mbGVldHdhdGNoLnYxLkhlbGxvUmVzcG9uc2USPwoGU3RyZWFtEhUuZmxlZXR3YXRjaC52MS5TYW1wbGUaHC5mbGVldHdhdGNoLnYxLlN0cmVhbVN1bW1hcnkoARI/CgRQdXNoEhouZmxlZXR3YXRjaC52MS5QdXNoUmVxdWVzdBobLmZsZWV0d2F0Y2gudjEuUHVzaFJlc3BvbnNlYgZwcm90bzM", [file_fleetwatch_v1_host, file_fleetwatch_v1_sample]);
+  fileDesc("ChpmbGVldHdhdGNoL3YxL2luZ2VzdC5wcm90bxINZmxlZXR3YXRjaC52MSJ3Cg1IZWxsb1Jlc3BvbnNlEg8KB2hvc3RfaWQYASABKAkSEgoKaW50ZXJ2YWxfcxgCIAEoDRIqCgZjb25maWcYAyABKAsyGi5mbGVldHdhdGNoLnYxLkFnZW50Q29uZmlnEhUKDXdpcmVfZmVhdHVyZXMYBCADKAkiOQoLQWdlbnRDb25maWcSFwoPc3RyZWFtX3JvdGF0ZV9zGAEgASgNEhEKCW1heF9iYXRjaBgCIAEoDSJTCg1TdHJlYW1TdW1tYXJ5EhwKFGFjY2VwdGVkX3Rocm91Z2hfc2VxGAEgASgEEhAKCGFjY2VwdGVkGAIgASgNEhIKCmR1cGxpY2F0ZXMYAyABKA0iNQoLUHVzaFJlcXVlc3QSJgoHc2FtcGxlcxgBIAMoCzIVLmZsZWV0d2F0Y2gudjEuU2FtcGxlIlIKDFB1c2hSZXNwb25zZRIcChRhY2NlcHRlZF90aHJvdWdoX3NlcRgBIAEoBBIQCghhY2NlcHRlZBgCIAEoDRISCgpkdXBsaWNhdGVzGAMgASgNMtEBCg1Jbmdlc3RTZXJ2aWNlEj4KBUhlbGxvEhcuZmxlZXR3YXRjaC52MS5Ib3N0SW5mbxocLmZsZWV0d2F0Y2gudjEuSGVsbG9SZXNwb25zZRI/CgZTdHJlYW0SFS5mbGVldHdhdGNoLnYxLlNhbXBsZRocLmZsZWV0d2F0Y2gudjEuU3RyZWFtU3VtbWFyeSgBEj8KBFB1c2gSGi5mbGVldHdhdGNoLnYxLlB1c2hSZXF1ZXN0GhsuZmxlZXR3YXRjaC52MS5QdXNoUmVzcG9uc2ViBnByb3RvMw", [file_fleetwatch_v1_host, file_fleetwatch_v1_sample]);
 
 /**
  * @generated from message fleetwatch.v1.HelloResponse
@@ -36,6 +36,15 @@ export type HelloResponse = Message<"fleetwatch.v1.HelloResponse"> & {
    * @generated from field: fleetwatch.v1.AgentConfig config = 3;
    */
   config?: AgentConfig | undefined;
+
+  /**
+   * Compact sample encodings this hub reads, e.g. "cpu.per_core_centi". An
+   * agent uses one only when listed here, so an older hub never receives a
+   * field it would ignore.
+   *
+   * @generated from field: repeated string wire_features = 4;
+   */
+  wireFeatures: string[];
 };
 
 /**
