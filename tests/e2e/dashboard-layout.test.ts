@@ -253,4 +253,46 @@ describe("dashboard layout and scale in Chromium", () => {
       await context.close();
     }
   });
+
+  it("keeps only the rows of cards near the viewport once the fleet passes 500 hosts, live wherever it scrolls", async () => {
+    // On top of the 300 of the test before: the fleet now has more than WINDOWED_FROM hosts.
+    const more: SyntheticHost[] = [];
+    for (let i = 0; i < 250; i += 25) {
+      const batch = await Promise.all(
+        Array.from({ length: 25 }, (_, j) =>
+          new SyntheticHost(hub.url, tokens.agent, `zz-${String(i + j).padStart(3, "0")}`, {
+            pool: "big",
+          }).hello(),
+        ),
+      );
+      await Promise.all(batch.map((h) => h.push([{ cpu: 20, mem: 40, disk: 50 }])));
+      more.push(...batch);
+    }
+    const { context, page, problems } = await openPage(browser, hub.url);
+    try {
+      await page.goto(`/?token=${tokens.viewer}`);
+      await expect
+        .poll(() => page.getByTestId("shown-count").textContent(), { timeout: 30_000 })
+        .toMatch(/^\d+ hosts$/);
+      const total = Number((await page.getByTestId("shown-count").textContent())?.split(" ")[0]);
+      expect(total).toBeGreaterThan(500);
+      await page.getByTestId("sort-select").selectOption("name");
+      await page.locator('[data-testid="fleet-grid"][data-windowed]').waitFor();
+      expect(await page.locator('[data-testid="host-card"]').count()).toBeLessThan(100);
+
+      // At the bottom the last hosts by name are there (zz-249 sorts last), and they stay live.
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      const last = more.at(-1) as SyntheticHost;
+      const lastCard = page.locator(`[data-testid="host-card"][data-host-id="${last.id}"]`);
+      await lastCard.waitFor(POLL);
+      expect(await lastCard.isVisible()).toBe(true);
+      await last.push([{ cpu: 88, mem: 40, disk: 50 }]);
+      await expect
+        .poll(() => lastCard.locator('[data-metric="cpu"]').getAttribute("data-value"), POLL)
+        .toBe("88.00");
+      expect(problems.errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -57,8 +57,11 @@ export function matchesText(host: LiveHost, text: string): boolean {
   return false;
 }
 
+// One collator for every comparison: `localeCompare` with options builds one per call, which
+// made sorting 10,000 hosts take hundreds of milliseconds.
+const collator = new Intl.Collator(undefined, { numeric: true });
 const byName = (a: LiveHost, b: LiveHost) =>
-  a.info.hostname.localeCompare(b.info.hostname, undefined, { numeric: true }) || a.id.localeCompare(b.id);
+  collator.compare(a.info.hostname, b.info.hostname) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Comparator for a sort key and direction. Hosts missing the value go last
