@@ -312,7 +312,8 @@ async function bigFleetPhase(hub: Hub, tokens: Tokens, browser: Browser): Promis
       const card = await page.evaluate(() =>
         [...document.querySelectorAll('[data-testid="host-card"]')].some((el) => {
           const r = el.getBoundingClientRect();
-          return r.top < innerHeight / 2 && r.bottom > innerHeight / 2;
+          // Within 20 px of the middle: the line may fall in the 12 px gap between two rows.
+          return r.top < innerHeight / 2 + 20 && r.bottom > innerHeight / 2 - 20;
         }),
       );
       if (!card) blank++;
