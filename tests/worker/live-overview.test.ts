@@ -61,20 +61,37 @@ describe("dashboard live socket, overview protocol", () => {
     live.ws.close();
   });
 
-  it("announces a new host as an entry, then as changes by its index", async () => {
+  it("announces a new host as an entry, then as changes by its index", { timeout: 15_000 }, async () => {
     const fleet = await createFleet();
     const live = await overviewOf(fleet);
     expect(live.first.hosts).toEqual([]);
-    const { client, hostId } = await registerHost(fleet.agent, hostInfo({ hostname: "db-9" }));
+    const { client, hostId } = await registerHost(
+      fleet.agent,
+      hostInfo({ hostname: "db-9", machineId: "m-db-9" }),
+    );
     await client.push({ samples: [sample(1)] });
     const added = (await live.next(
       is("entries", (e) => entryOf(e, hostId)?.c.procs === 121),
     )) as Of<"entries">;
     const e = entryOf(added, hostId);
     expect(e?.info.hostname).toBe("db-9");
+    // The overview carries the name and labels, not the rest of the host's facts.
+    expect(Object.keys(e?.info ?? {}).sort()).toEqual(["hostname", "labels"]);
     await client.push({ samples: [sample(2, Date.now(), cpu(55))] });
     const f = (await live.next(is("summaries"))) as Of<"summaries">;
     expect(f.changes.map((c) => [c.index, c.codes.cpu])).toEqual([[e?.i, 551]]);
+
+    // New labels (the agent said Hello again) come as an entry under the same index.
+    const again = await registerHost(
+      fleet.agent,
+      hostInfo({ hostname: "db-9", machineId: "m-db-9", labels: { env: "prod" } }),
+    );
+    expect(again.hostId).toBe(hostId);
+    await client.push({ samples: [sample(3)] });
+    const relabelled = (await live.next(
+      is("entries", (x) => entryOf(x, hostId)?.info.labels.env === "prod"),
+    )) as Of<"entries">;
+    expect(entryOf(relabelled, hostId)?.i).toBe(e?.i);
     live.ws.close();
   });
 

@@ -223,7 +223,7 @@ describe("fleet administration in the dashboard", () => {
     expect(status.getAttribute("data-state")).toBe("waiting");
     // The new agent says hello: its host is named, as text.
     const q = emptyChanges();
-    q.upserts.set("h_new", liveHost("h_new", { info: { ...liveHost("x").info, hostname: "<b>db-9</b>" } }));
+    q.upserts.set("h_new", liveHost("h_new", { info: { ...host("x").info, hostname: "<b>db-9</b>" } }));
     live.hosts.value = applyChanges(live.hosts.value, q);
     await tick();
     expect(status.getAttribute("data-state")).toBe("connected");

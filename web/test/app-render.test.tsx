@@ -48,7 +48,7 @@ describe("app rendering", () => {
     const { thresholdsSettled } = await import("../src/lib/fleet-alerts");
     const evil = liveHost("evil", {
       info: {
-        ...liveHost("x").info,
+        ...host("x").info,
         hostname: "<img src=x onerror=alert(1)>",
         labels: { env: "<b>prod</b>" },
       },

@@ -1,4 +1,4 @@
-import { type LiveHost, summaryOf } from "../../worker/src/metrics/summary";
+import { type LiveHost, overviewInfo, summaryOf } from "../../worker/src/metrics/summary";
 import type { HostView } from "../../worker/src/metrics/types";
 import type { RuleView } from "../src/lib/alerts-api";
 
@@ -39,7 +39,13 @@ export function liveHost(
   metrics: HostView["metrics"] = {},
 ): LiveHost {
   const h = host(id, over, metrics);
-  return { id: h.id, info: h.info, status: h.status, lastSeen: h.lastSeen, summary: summaryOf(h) };
+  return {
+    id: h.id,
+    info: overviewInfo(h.info),
+    status: h.status,
+    lastSeen: h.lastSeen,
+    summary: summaryOf(h),
+  };
 }
 
 /** A stored, enabled, fleet-wide rule (cpu above 50 %, warning); override what a test is about. */

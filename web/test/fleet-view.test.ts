@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compareHosts, matchesText } from "../src/lib/fleet-view";
 import { hostHealth } from "../src/lib/host-summary";
 import { DEFAULT_THRESHOLDS, levelOf } from "../src/lib/thresholds";
-import { liveHost } from "./fixtures";
+import { host, liveHost } from "./fixtures";
 
 const t = DEFAULT_THRESHOLDS;
 
@@ -36,7 +36,7 @@ describe("health", () => {
 describe("filter and sort", () => {
   it("matches hostname, id and labels", () => {
     const h = liveHost("id-1", {
-      info: { ...liveHost("x").info, hostname: "web-01", labels: { env: "prod" } },
+      info: { ...host("x").info, hostname: "web-01", labels: { env: "prod" } },
     });
     expect(matchesText(h, "WEB")).toBe(true);
     expect(matchesText(h, "env=pro")).toBe(true);

@@ -1,6 +1,8 @@
 import {
   changedCodes,
   type LiveEntry,
+  type OverviewInfo,
+  overviewInfo,
   type SummaryChange,
   type SummaryCodes,
   summaryCodes,
@@ -9,7 +11,9 @@ import type { HostInfoView, HostView } from "../metrics/types";
 
 /** What every overview socket holds of a host, as last sent. */
 interface Sent {
-  info: HostInfoView;
+  /** The host's stored info it was taken from: the same object means the same identity. */
+  src: HostInfoView;
+  info: OverviewInfo;
   /** `info` as JSON, computed when a new info object must be compared. */
   infoJson: string | undefined;
   codes: SummaryCodes;
@@ -75,8 +79,9 @@ export class OverviewState {
       const s = this.sent.get(v.id);
       const i = this.indexOf(v.id);
       if (!s || !sameInfo(s, v.info)) {
-        this.sent.set(v.id, { info: v.info, infoJson: undefined, codes });
-        entries.push({ i, id: v.id, info: v.info, c: codes });
+        const info = overviewInfo(v.info);
+        this.sent.set(v.id, { src: v.info, info, infoJson: undefined, codes });
+        entries.push({ i, id: v.id, info, c: codes });
         continue;
       }
       const changed = changedCodes(s.codes, codes);
@@ -102,10 +107,10 @@ export class OverviewState {
 }
 
 function sameInfo(s: Sent, info: HostInfoView): boolean {
-  if (s.info === info) return true;
+  if (s.src === info) return true;
   s.infoJson ??= JSON.stringify(s.info);
-  const same = s.infoJson === JSON.stringify(info);
+  const same = s.infoJson === JSON.stringify(overviewInfo(info));
   // Keep the newer object so the next comparison is by reference.
-  if (same) s.info = info;
+  if (same) s.src = info;
   return same;
 }

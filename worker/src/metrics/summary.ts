@@ -18,10 +18,18 @@ export interface HostSummary {
   uptimeS: number | undefined;
 }
 
+/** What the overview shows of a host's identity: its name and labels (the host page has the rest). */
+export type OverviewInfo = Pick<HostInfoView, "hostname" | "labels">;
+
+/** A host's overview identity, as a new object (never the stored info itself). */
+export function overviewInfo(info: HostInfoView): OverviewInfo {
+  return { hostname: info.hostname, labels: info.labels };
+}
+
 /** One host as the overview holds it: identity, status and summary, no detail. */
 export interface LiveHost {
   id: string;
-  info: HostInfoView;
+  info: OverviewInfo;
   status: HostStatus;
   /** Unix ms of the newest sample (to 100 ms on the live socket). 0 when none yet. */
   lastSeen: number;
@@ -121,7 +129,7 @@ function value(c: number, f: (c: number) => number): number | undefined {
 }
 
 /** A host as the overview holds it, from its codes. */
-export function liveHostOf(id: string, info: HostInfoView, c: SummaryCodes): LiveHost {
+export function liveHostOf(id: string, info: OverviewInfo, c: SummaryCodes): LiveHost {
   const seenS = c.seen / 1000;
   return {
     id,
@@ -228,7 +236,7 @@ export function decodeSummaries(bytes: Uint8Array): SummariesFrame {
 export interface LiveEntry {
   i: number;
   id: string;
-  info: HostInfoView;
+  info: OverviewInfo;
   c: SummaryCodes;
 }
 
@@ -236,7 +244,7 @@ export interface LiveEntry {
 export type OverviewFrame =
   /** First frame on every connection and after a resync: every host's summary. */
   | { type: "overview"; fleet: string; serverTime: number; gen: number; hosts: LiveEntry[] }
-  /** Hosts new to the overview, or whose identity (info) changed, with all their codes. */
+  /** Hosts new to the overview, or whose name or labels changed, with all their codes. */
   | { type: "entries"; serverTime: number; gen: number; hosts: LiveEntry[] }
   /** The full state of a host the dashboard subscribed to; null when the fleet has no such host. */
   | { type: "host"; serverTime: number; hostId: string; host: HostView | null }
