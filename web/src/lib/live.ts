@@ -1,4 +1,4 @@
-import { batch, computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
+import { batch, type ReadonlySignal, type Signal, signal } from "@preact/signals";
 import { type LiveHost, MAX_SUBSCRIBED } from "../../../worker/src/metrics/summary";
 import type { HostView, LiveRequest } from "../../../worker/src/metrics/types";
 import { liveUrl } from "./api";
@@ -173,11 +173,6 @@ export class LiveStore {
     this.#pending.snapshot &&= this.#pending.snapshot.filter((h) => h.id !== id);
     this.recent.forget(id);
     this.hosts.value = applyChanges(this.hosts.peek(), p);
-  }
-
-  /** A signal of one host's overview, undefined while unknown. */
-  host(id: string): ReadonlySignal<LiveHost | undefined> {
-    return computed(() => this.hosts.value.get(id)?.value);
   }
 
   /**
