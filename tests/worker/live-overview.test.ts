@@ -41,6 +41,8 @@ describe("dashboard live socket, overview protocol", () => {
       1101,
       121,
     ]);
+    // Name and labels only: the host page has the rest.
+    expect(Object.keys(entry?.info ?? {}).sort()).toEqual(["hostname", "labels"]);
     // The first overview socket's hosts are then announced to every overview socket.
     await live.next(is("entries", (e) => entryOf(e, hostId) !== undefined));
 

@@ -59,7 +59,7 @@ export class OverviewState {
       entries.push({
         i: this.indexOf(v.id),
         id: v.id,
-        info: s?.info ?? v.info,
+        info: s?.info ?? overviewInfo(v.info),
         c: s?.codes ?? summaryCodes(v),
       });
     }
