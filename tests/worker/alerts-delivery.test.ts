@@ -224,6 +224,69 @@ describe("notification delivery", () => {
     expect(rx.calls.every((c) => c.headers.get("webhook-signature") === null)).toBe(true);
   });
 
+  it("renders ntfy, Gotify and Teams requests the way each service reads them", async () => {
+    const { fleet, hostId } = await firingFleet({
+      name: "ntfy",
+      kind: "ntfy",
+      url: "https://ntfy.test/ops-alerts",
+    });
+    await createChannel(fleet, {
+      name: "gotify",
+      kind: "gotify",
+      url: "https://gotify.test/message?token=AbC",
+    });
+    await createChannel(fleet, {
+      name: "teams",
+      kind: "teams",
+      url: "https://teams.test/workflows/1/invoke",
+    });
+    const rx = receiver();
+    await runCron(fleet.id, Date.now(), rx);
+    const by = (host: string) => rx.calls.find((c) => new URL(c.url).hostname === host);
+
+    // ntfy: plain text to the topic URL, the rest in headers.
+    const ntfy = by("ntfy.test");
+    expect(ntfy?.url).toBe("https://ntfy.test/ops-alerts");
+    expect(ntfy?.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(ntfy?.body).toContain("FIRING [warning] cpu high on web-1 cpu: 99");
+    expect([ntfy?.headers.get("title"), ntfy?.headers.get("priority"), ntfy?.headers.get("tags")]).toEqual([
+      "FIRING: cpu high",
+      "4",
+      "rotating_light",
+    ]);
+    expect(ntfy?.headers.get("click")).toMatch(new RegExp(`/hosts/${hostId}$`));
+
+    // Gotify: JSON with a priority and the host's page as the click URL; the token stays in the URL.
+    const gotify = by("gotify.test");
+    expect(gotify?.url).toBe("https://gotify.test/message?token=AbC");
+    expect(JSON.parse(gotify?.body ?? "{}")).toMatchObject({
+      title: "FIRING: cpu high",
+      message: expect.stringContaining("web-1"),
+      priority: 6,
+      extras: { "client::notification": { click: { url: expect.stringContaining(`/hosts/${hostId}`) } } },
+    });
+
+    // Teams: one Adaptive Card in a message, with the facts and a button to the host.
+    const teams = JSON.parse(by("teams.test")?.body ?? "{}");
+    expect(teams.type).toBe("message");
+    const card = teams.attachments[0];
+    expect(card.contentType).toBe("application/vnd.microsoft.card.adaptive");
+    expect(card.content).toMatchObject({ type: "AdaptiveCard", version: "1.4" });
+    expect(card.content.body[0]).toMatchObject({
+      type: "TextBlock",
+      color: "Attention",
+      text: expect.stringContaining("cpu high"),
+    });
+    expect(card.content.body.at(-1).facts).toContainEqual({ title: "host", value: "web-1" });
+    expect(card.content.actions[0]).toMatchObject({
+      type: "Action.OpenUrl",
+      url: expect.stringContaining(hostId),
+    });
+
+    // None of them is signed: only generic webhooks carry signatures.
+    expect(rx.calls.every((c) => c.headers.get("webhook-signature") === null)).toBe(true);
+  });
+
   it("runs from the scheduled handler and records a delivery failure in D1", async () => {
     const { fleet } = await firingFleet({ name: "nowhere", kind: "webhook", url: "http://127.0.0.1:9/hook" });
     const t = Date.now();

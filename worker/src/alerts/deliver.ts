@@ -3,7 +3,7 @@ import { checkAlertPayload, tryDecodeStored } from "../db/stored-json";
 import { afterFailure, isRetryable } from "./backoff";
 import { standardWebhooksKey } from "./channels";
 import type { AlertDeps } from "./deps";
-import { renderBody, signature, standardWebhooksSignature, type WebhookPayload } from "./payload";
+import { renderRequest, signature, standardWebhooksSignature, type WebhookPayload } from "./payload";
 import { pool } from "./pool";
 
 /** A claimed outbox row stays invisible to other runs this long (longer than any run's deliveries). */
@@ -71,9 +71,10 @@ export async function send(
   deliveryId: string,
   deps: Pick<AlertDeps, "fetch" | "timeoutMs">,
 ): Promise<Attempt> {
-  const body = renderBody(target.kind, payload);
+  const rendered = renderRequest(target.kind, payload);
+  const body = rendered.body;
   const headers: Record<string, string> = {
-    "Content-Type": "application/json",
+    ...rendered.headers,
     "User-Agent": USER_AGENT,
     "X-Fleetwatch-Delivery": deliveryId,
   };

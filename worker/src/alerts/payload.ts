@@ -185,15 +185,138 @@ export function discordBody(p: WebhookPayload): { content: string; embeds: unkno
   };
 }
 
-/** The exact bytes sent to a channel of `kind`. */
-export function renderBody(kind: ChannelKind, p: WebhookPayload): string {
+/** Urgency of a notification on a 1 (lowest) .. 5 (highest) scale, as ntfy counts. */
+function urgency(p: WebhookPayload): 1 | 2 | 3 | 4 | 5 {
+  if (p.status === "test") return 2;
+  if (p.status === "resolved") return 3;
+  return p.alerts.some((a) => a.severity === "critical") ? 5 : 4;
+}
+
+/** The text of a notification: one headline per alert, then where to look. */
+function messageText(p: WebhookPayload): string {
+  const lines = p.alerts.map((a) => headline(p, a));
+  const first = p.alerts[0];
+  if (first && p.status !== "test")
+    lines.push(
+      `fleet ${p.fleet} · since ${first.startsAt}${first.endsAt ? ` · resolved ${first.endsAt}` : ""}`,
+    );
+  return lines.join("\n");
+}
+
+/** The page a notification's reader opens: the host's page (the channels section for a test). */
+function clickUrl(p: WebhookPayload): string | undefined {
+  const url = p.alerts[0]?.url;
+  return url && /^https?:\/\//.test(url) ? url : undefined;
+}
+
+/**
+ * ntfy (https://docs.ntfy.sh/publish/): the message as the body of a POST to
+ * the topic's URL, title, priority, tags and click action as headers.
+ */
+export function ntfyRequest(p: WebhookPayload): { body: string; headers: Record<string, string> } {
+  const title =
+    p.status === "test"
+      ? "fleetwatch test"
+      : `${p.status === "firing" ? "FIRING" : "RESOLVED"}: ${p.alerts.length === 1 ? p.alerts[0]?.rule : `${p.alerts.length} alerts`}`;
+  const tags =
+    p.status === "test" ? "test_tube" : p.status === "resolved" ? "white_check_mark" : "rotating_light";
+  const headers: Record<string, string> = {
+    "Content-Type": "text/plain; charset=utf-8",
+    // Header values must be Latin-1: anything else in a rule name is replaced, the body keeps it.
+    Title: title.replace(/[^\x20-\x7e]/g, "?"),
+    Priority: String(urgency(p)),
+    Tags: tags,
+  };
+  const click = clickUrl(p);
+  if (click) headers.Click = click;
+  return { body: messageText(p), headers };
+}
+
+/** Gotify (https://gotify.net/api-docs#/message/createMessage): title, message, priority 0..10, a click URL. */
+export function gotifyBody(p: WebhookPayload): Record<string, unknown> {
+  const click = clickUrl(p);
+  return {
+    title: p.status === "test" ? "fleetwatch test" : `${p.status.toUpperCase()}: ${p.alerts[0]?.rule ?? ""}`,
+    message: messageText(p),
+    priority: { 1: 1, 2: 2, 3: 4, 4: 6, 5: 8 }[urgency(p)],
+    ...(click ? { extras: { "client::notification": { click: { url: click } } } } : {}),
+  };
+}
+
+/**
+ * Microsoft Teams, through a Workflows webhook ("When a Teams webhook request
+ * is received"): one Adaptive Card with the headline per alert, the facts and
+ * a button to the host.
+ */
+export function teamsBody(p: WebhookPayload): Record<string, unknown> {
+  const color = p.status === "firing" ? "Attention" : p.status === "resolved" ? "Good" : "Accent";
+  const first = p.alerts[0];
+  const facts =
+    p.status === "test" || !first
+      ? [{ title: "fleet", value: p.fleet }]
+      : [
+          { title: "fleet", value: p.fleet },
+          { title: "host", value: first.host },
+          { title: "value", value: `${first.value} (threshold ${first.threshold})` },
+          { title: "since", value: first.startsAt },
+        ];
+  const click = clickUrl(p);
+  return {
+    type: "message",
+    attachments: [
+      {
+        contentType: "application/vnd.microsoft.card.adaptive",
+        contentUrl: null,
+        content: {
+          $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+          type: "AdaptiveCard",
+          version: "1.4",
+          body: [
+            ...p.alerts.slice(0, 20).map((a) => ({
+              type: "TextBlock",
+              text: headline(p, a),
+              weight: "Bolder",
+              color,
+              wrap: true,
+            })),
+            { type: "FactSet", facts },
+          ],
+          ...(click
+            ? {
+                actions: [
+                  {
+                    type: "Action.OpenUrl",
+                    title: p.status === "test" ? "Open channels" : "Open host",
+                    url: click,
+                  },
+                ],
+              }
+            : {}),
+        },
+      },
+    ],
+  };
+}
+
+/** The exact bytes sent to a channel of `kind`, and the headers that go with them. */
+export function renderRequest(
+  kind: ChannelKind,
+  p: WebhookPayload,
+): { body: string; headers: Record<string, string> } {
+  const json = (v: unknown) => ({ body: JSON.stringify(v), headers: { "Content-Type": "application/json" } });
   switch (kind) {
     case "webhook":
-      return JSON.stringify(p);
+      return json(p);
     case "slack":
-      return JSON.stringify(slackBody(p));
+      return json(slackBody(p));
     case "discord":
-      return JSON.stringify(discordBody(p));
+      return json(discordBody(p));
+    case "ntfy":
+      return ntfyRequest(p);
+    case "gotify":
+      return json(gotifyBody(p));
+    case "teams":
+      return json(teamsBody(p));
   }
 }
 

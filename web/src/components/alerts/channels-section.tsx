@@ -22,6 +22,19 @@ const KIND_LABEL: Record<ChannelKind, string> = {
   webhook: "Webhook (signed JSON)",
   slack: "Slack",
   discord: "Discord",
+  ntfy: "ntfy",
+  gotify: "Gotify",
+  teams: "Microsoft Teams (Workflows)",
+};
+
+/** What the URL of each kind is, as the service calls it. */
+const URL_PLACEHOLDER: Record<ChannelKind, string> = {
+  webhook: "https://…",
+  slack: "https://hooks.slack.com/services/…",
+  discord: "https://discord.com/api/webhooks/…",
+  ntfy: "https://ntfy.sh/your-topic",
+  gotify: "https://gotify.example/message?token=…",
+  teams: "https://…logic.azure.com/workflows/… (Workflows webhook URL)",
 };
 const FIELD_LABEL: Record<keyof ChannelInput, string> = {
   name: "Name",
@@ -118,7 +131,7 @@ function ChannelForm({
             type="url"
             inputMode="url"
             spellcheck={false}
-            placeholder="https://…"
+            placeholder={URL_PLACEHOLDER[kind.value]}
             value={url.value}
             onInput={(e) => {
               url.value = e.currentTarget.value;
