@@ -13,7 +13,7 @@ import {
   runCron,
   withoutBuiltins,
 } from "./alerts-helpers";
-import { createFleet, registerHost, sample } from "./fixtures";
+import { createFleet, ingestClient, registerHost, sample } from "./fixtures";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -285,6 +285,92 @@ describe("notification delivery", () => {
 
     // None of them is signed: only generic webhooks carry signatures.
     expect(rx.calls.every((c) => c.headers.get("webhook-signature") === null)).toBe(true);
+  });
+
+  it("opens a PagerDuty incident keyed by the alert's fingerprint and resolves the same one", async () => {
+    const routingKey = "R0UT1NGKEY0123456789abcdefABCDEF";
+    const { fleet, hostId } = await firingFleet({
+      name: "pd",
+      kind: "pagerduty",
+      url: "https://events.pagerduty.test/v2/enqueue",
+      secret: routingKey,
+    });
+    const rx = receiver();
+    const t0 = Date.now();
+    await runCron(fleet.id, t0, rx);
+    const trigger = JSON.parse(rx.calls[0]?.body ?? "{}");
+    expect(rx.calls[0]?.url).toBe("https://events.pagerduty.test/v2/enqueue");
+    expect(trigger).toMatchObject({
+      routing_key: routingKey,
+      event_action: "trigger",
+      dedup_key: expect.stringMatching(/.+/),
+      payload: {
+        summary: expect.stringContaining("cpu high on web-1"),
+        source: "web-1",
+        severity: "warning",
+        class: "cpu high",
+        custom_details: { host_id: hostId, value: 99, threshold: 50 },
+      },
+      links: [{ href: expect.stringContaining(`/hosts/${hostId}`) }],
+    });
+    // The rule clears: the resolve names the same incident.
+    await ingestClient(fleet.agent, hostId).push({
+      samples: [sample(2, Date.now(), { cpu: { totalPct: 5, perCorePct: [] } })],
+    });
+    await runCron(fleet.id, t0 + 60_000, rx);
+    const resolve = JSON.parse(rx.calls.at(-1)?.body ?? "{}");
+    expect([resolve.event_action, resolve.dedup_key]).toEqual(["resolve", trigger.dedup_key]);
+  });
+
+  it("sends Telegram HTML with everything from the fleet escaped, to the chat named in its URL", async () => {
+    const { fleet } = await firingFleet({
+      name: "tg",
+      kind: "telegram",
+      url: "https://api.telegram.test/bot123:ABC/sendMessage?chat_id=-1001234",
+    });
+    const rx = receiver();
+    await runCron(fleet.id, Date.now(), rx);
+    const body = JSON.parse(rx.calls[0]?.body ?? "{}");
+    expect(body).toMatchObject({ chat_id: "-1001234", parse_mode: "HTML" });
+    expect(body.text).toMatch(/^<b>FIRING \[warning\] cpu high on web-1 cpu: 99/);
+    expect(body.reply_markup.inline_keyboard[0][0]).toMatchObject({ text: "Open host" });
+    const bad = await api(fleet.admin, "POST", `/api/fleets/${fleet.id}/channels`, {
+      name: "tg2",
+      kind: "telegram",
+      url: "https://api.telegram.org/bot123:ABC/sendMessage",
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain("chat_id=<chat id>");
+  });
+
+  it("posts to Alertmanager's API v2 with labels to route on, and refuses a PagerDuty channel without a routing key", async () => {
+    const { fleet, hostId } = await firingFleet({
+      name: "am",
+      kind: "alertmanager",
+      url: "http://am.test:9093/",
+    });
+    const rx = receiver();
+    const now = Date.now();
+    await runCron(fleet.id, now, rx);
+    expect(rx.calls[0]?.url).toBe("http://am.test:9093/api/v2/alerts");
+    const [alert] = JSON.parse(rx.calls[0]?.body ?? "[]");
+    expect(alert.labels).toMatchObject({
+      alertname: "cpu high",
+      severity: "warning",
+      host: "web-1",
+      host_id: hostId,
+      fleet: fleet.id,
+      series: "cpu",
+    });
+    expect(Date.parse(alert.endsAt)).toBeGreaterThan(now + 6 * 86_400_000);
+    expect(alert.generatorURL).toContain(`/hosts/${hostId}`);
+    const noKey = await api(fleet.admin, "POST", `/api/fleets/${fleet.id}/channels`, {
+      name: "pd",
+      kind: "pagerduty",
+      url: "https://events.pagerduty.com/v2/enqueue",
+    });
+    expect(noKey.status).toBe(400);
+    expect(JSON.stringify(noKey.json)).toContain("routing key");
   });
 
   it("runs from the scheduled handler and records a delivery failure in D1", async () => {

@@ -71,7 +71,7 @@ export async function send(
   deliveryId: string,
   deps: Pick<AlertDeps, "fetch" | "timeoutMs">,
 ): Promise<Attempt> {
-  const rendered = renderRequest(target.kind, payload);
+  const rendered = renderRequest(target, payload);
   const body = rendered.body;
   const headers: Record<string, string> = {
     ...rendered.headers,
@@ -83,7 +83,7 @@ export async function send(
   if (target.kind === "webhook")
     Object.assign(headers, await webhookHeaders(target.secret, deliveryId, Date.now(), body));
   try {
-    const res = await deps.fetch(target.url, {
+    const res = await deps.fetch(rendered.url, {
       method: "POST",
       headers,
       body,

@@ -298,13 +298,127 @@ export function teamsBody(p: WebhookPayload): Record<string, unknown> {
   };
 }
 
-/** The exact bytes sent to a channel of `kind`, and the headers that go with them. */
+function escapeHtml(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/**
+ * Telegram Bot API `sendMessage` (https://core.telegram.org/bots/api#sendmessage):
+ * the channel's URL is `https://api.telegram.org/bot<token>/sendMessage?chat_id=<id>`;
+ * HTML text (everything from the fleet escaped) and a button to the host.
+ */
+export function telegramBody(p: WebhookPayload, url: string): Record<string, unknown> {
+  const chatId = new URL(url).searchParams.get("chat_id") ?? "";
+  const [head, ...rest] = messageText(p).split("\n");
+  const click = clickUrl(p);
+  const button = p.status === "test" ? "Open channels" : "Open host";
+  return {
+    chat_id: chatId,
+    text: [`<b>${escapeHtml(head ?? "")}</b>`, ...rest.map(escapeHtml)].join("\n").slice(0, 4096),
+    parse_mode: "HTML",
+    link_preview_options: { is_disabled: true },
+    ...(click ? { reply_markup: { inline_keyboard: [[{ text: button, url: click }]] } } : {}),
+  };
+}
+
+/**
+ * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/):
+ * the channel's secret is the integration's routing key; the alert's
+ * fingerprint is the dedup key, so its resolve closes the incident its
+ * trigger opened. A test triggers an `info` event under a key of its own.
+ */
+export function pagerdutyBody(p: WebhookPayload, routingKey: string): Record<string, unknown> {
+  const a = p.alerts[0];
+  const click = clickUrl(p);
+  const test = p.status === "test";
+  return {
+    routing_key: routingKey,
+    event_action: p.status === "resolved" ? "resolve" : "trigger",
+    dedup_key: test ? `fleetwatch-test-${p.fleet}` : (a?.fingerprint ?? ""),
+    payload: {
+      summary: (a ? headline(p, a) : `fleetwatch ${p.status}`).slice(0, 1024),
+      source: test ? `fleetwatch/${p.fleet}` : (a?.host ?? p.fleet),
+      severity: test ? "info" : a?.severity === "critical" ? "critical" : "warning",
+      timestamp: a?.startsAt,
+      group: p.fleet,
+      class: test ? "test" : a?.rule,
+      ...(a?.series ? { component: a.series } : {}),
+      custom_details:
+        test || !a
+          ? { fleet: p.fleet }
+          : { fleet: p.fleet, host_id: a.hostId, value: a.value, threshold: a.threshold, labels: a.labels },
+    },
+    client: "fleetwatch",
+    ...(click
+      ? { client_url: click, links: [{ href: click, text: test ? "Open channels" : "Open host" }] }
+      : {}),
+  };
+}
+
+/** Where an Alertmanager channel posts: `<base>/api/v2/alerts`, unless the URL already names it. */
+export function alertmanagerEndpoint(url: string): string {
+  const u = new URL(url);
+  if (!u.pathname.endsWith("/api/v2/alerts")) u.pathname = `${u.pathname.replace(/\/+$/, "")}/api/v2/alerts`;
+  return u.toString();
+}
+
+/** A firing alert stays active in Alertmanager this long unless fleetwatch resolves it first. */
+export const ALERTMANAGER_HOLD_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Alertmanager's API v2 (`POST /api/v2/alerts`): the alert with labels to
+ * route and group on (alertname = the rule, severity, host, fleet, the
+ * host's labels) so the user's routing, inhibition and receivers apply.
+ * fleetwatch sends on firing, repeat and resolve, not every evaluation, so a
+ * firing alert's endsAt is a week ahead (a repeat moves it on) and its
+ * resolve sets it to the resolve time. A test ends by itself in 5 minutes.
+ */
+export function alertmanagerBody(p: WebhookPayload, now: number): unknown[] {
+  return p.alerts.map((a) => {
+    const labels: Record<string, string> =
+      p.status === "test"
+        ? { alertname: "FleetwatchTest", severity: "info", fleet: p.fleet }
+        : {
+            // The host's labels first: fleetwatch's own names win a clash.
+            ...a.labels,
+            alertname: a.rule,
+            severity: a.severity,
+            host: a.host,
+            host_id: a.hostId,
+            fleet: p.fleet,
+            ...(a.series ? { series: a.series } : {}),
+          };
+    const hold = p.status === "test" ? 5 * 60_000 : ALERTMANAGER_HOLD_MS;
+    const endsAt =
+      p.status === "resolved"
+        ? (a.endsAt ?? new Date(now).toISOString())
+        : new Date(now + hold).toISOString();
+    const click = clickUrl(p);
+    return {
+      labels,
+      annotations: {
+        summary: headline(p, a),
+        ...(p.status === "test" ? {} : { value: String(a.value), threshold: String(a.threshold) }),
+      },
+      startsAt: a.startsAt,
+      endsAt,
+      ...(click ? { generatorURL: click } : {}),
+    };
+  });
+}
+
+/** Where a channel's request goes, its exact bytes and the headers that go with them. */
 export function renderRequest(
-  kind: ChannelKind,
+  target: { kind: ChannelKind; url: string; secret: string | null },
   p: WebhookPayload,
-): { body: string; headers: Record<string, string> } {
-  const json = (v: unknown) => ({ body: JSON.stringify(v), headers: { "Content-Type": "application/json" } });
-  switch (kind) {
+  now = Date.now(),
+): { url: string; body: string; headers: Record<string, string> } {
+  const json = (v: unknown, url = target.url) => ({
+    url,
+    body: JSON.stringify(v),
+    headers: { "Content-Type": "application/json" },
+  });
+  switch (target.kind) {
     case "webhook":
       return json(p);
     case "slack":
@@ -312,11 +426,17 @@ export function renderRequest(
     case "discord":
       return json(discordBody(p));
     case "ntfy":
-      return ntfyRequest(p);
+      return { url: target.url, ...ntfyRequest(p) };
     case "gotify":
       return json(gotifyBody(p));
     case "teams":
       return json(teamsBody(p));
+    case "telegram":
+      return json(telegramBody(p, target.url));
+    case "pagerduty":
+      return json(pagerdutyBody(p, target.secret ?? ""));
+    case "alertmanager":
+      return json(alertmanagerBody(p, now), alertmanagerEndpoint(target.url));
   }
 }
 

@@ -5,7 +5,17 @@ import { fleets } from "./schema";
 export const AGGREGATIONS = ["avg", "max", "min", "last"] as const;
 export const COMPARATORS = [">", ">=", "<", "<="] as const;
 export const SEVERITIES = ["warning", "critical"] as const;
-export const CHANNEL_KINDS = ["webhook", "slack", "discord", "ntfy", "gotify", "teams"] as const;
+export const CHANNEL_KINDS = [
+  "webhook",
+  "slack",
+  "discord",
+  "ntfy",
+  "gotify",
+  "teams",
+  "telegram",
+  "pagerduty",
+  "alertmanager",
+] as const;
 export const ALERT_STATES = ["pending", "firing", "resolved"] as const;
 export const NOTIFICATION_EVENTS = ["firing", "repeat", "resolved", "test"] as const;
 export const NOTIFICATION_STATUSES = ["pending", "delivered", "failed"] as const;

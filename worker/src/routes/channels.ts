@@ -42,12 +42,27 @@ const ChannelPatch = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+/** Kinds that keep a secret: the webhook's signing secret, PagerDuty's routing key. */
+const SECRET_KINDS = new Set(["webhook", "pagerduty"]);
+
 function unsignedKind(kind: string): never {
   httpError(
     400,
     "invalid_request",
-    `secret: ${kind} channels are not signed; only webhook channels take a secret`,
+    `secret: ${kind} channels take no secret; only webhook (signing secret) and pagerduty (routing key) channels do`,
   );
+}
+
+/** What a kind needs of its URL and secret beyond the common rules; the message names the fix. */
+function kindProblem(kind: string, url: string, secret: string | null | undefined): string | undefined {
+  if (kind === "telegram") {
+    const u = new URL(url);
+    if (!/\/bot[^/]+\/sendMessage$/.test(u.pathname) || !u.searchParams.get("chat_id"))
+      return "url: a telegram channel's URL is https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat id>";
+  }
+  if (kind === "pagerduty" && !secret)
+    return "secret: a pagerduty channel needs the integration's routing key (Events API v2) as its secret";
+  return undefined;
 }
 
 /** Notification channels of a fleet (admin only: URLs and secrets are credentials). */
@@ -71,7 +86,9 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
     zValidator("json", ChannelBody, jsonError),
     async (c) => {
       const body = c.req.valid("json");
-      if (body.kind !== "webhook" && body.secret !== undefined) unsignedKind(body.kind);
+      if (!SECRET_KINDS.has(body.kind) && body.secret !== undefined) unsignedKind(body.kind);
+      const problem = kindProblem(body.kind, body.url, body.secret);
+      if (problem) httpError(400, "invalid_request", problem);
       const fleetId = c.var.principal.fleetId;
       const now = Date.now();
       const row = {
@@ -80,7 +97,7 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
         name: body.name,
         kind: body.kind,
         url: body.url,
-        secret: body.kind === "webhook" ? (body.secret ?? newSigningSecret()) : null,
+        secret: body.kind === "webhook" ? (body.secret ?? newSigningSecret()) : (body.secret ?? null),
         enabled: body.enabled ?? true,
         createdAt: now,
         updatedAt: now,
@@ -88,8 +105,14 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
       await ensureSeeded(c.env.DB, fleetId, now);
       await drizzle(c.env.DB).insert(alertChannels).values(row);
       await rememberOrigin(c.env.DB, fleetId, new URL(c.req.url).origin);
-      // The only time the secret leaves the hub.
-      return c.json({ channel: channelView(row), ...(row.secret ? { secret: row.secret } : {}) }, 201);
+      // The only time a webhook's secret leaves the hub (a routing key the admin gave is not echoed).
+      return c.json(
+        {
+          channel: channelView(row),
+          ...(body.kind === "webhook" && row.secret ? { secret: row.secret } : {}),
+        },
+        201,
+      );
     },
   )
   .patch(
@@ -100,8 +123,10 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
       const patch = c.req.valid("json");
       const fleetId = c.var.principal.fleetId;
       const row = await findChannel(c.env, fleetId, c.req.param("id"));
-      if (row.kind !== "webhook" && patch.secret !== undefined) unsignedKind(row.kind);
+      if (!SECRET_KINDS.has(row.kind) && patch.secret !== undefined) unsignedKind(row.kind);
       const next = { ...row, ...patch, updatedAt: Date.now() };
+      const problem = kindProblem(next.kind, next.url, next.secret);
+      if (problem) httpError(400, "invalid_request", problem);
       await drizzle(c.env.DB)
         .update(alertChannels)
         .set({

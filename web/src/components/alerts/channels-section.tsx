@@ -25,6 +25,15 @@ const KIND_LABEL: Record<ChannelKind, string> = {
   ntfy: "ntfy",
   gotify: "Gotify",
   teams: "Microsoft Teams (Workflows)",
+  telegram: "Telegram",
+  pagerduty: "PagerDuty (Events API v2)",
+  alertmanager: "Alertmanager",
+};
+
+/** Kinds that keep a secret, and what the secret is to that service. */
+const SECRET_LABEL: Partial<Record<ChannelKind, string>> = {
+  webhook: "Signing secret",
+  pagerduty: "Routing key (the integration key of an Events API v2 integration)",
 };
 
 /** What the URL of each kind is, as the service calls it. */
@@ -35,6 +44,9 @@ const URL_PLACEHOLDER: Record<ChannelKind, string> = {
   ntfy: "https://ntfy.sh/your-topic",
   gotify: "https://gotify.example/message?token=…",
   teams: "https://…logic.azure.com/workflows/… (Workflows webhook URL)",
+  telegram: "https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat id>",
+  pagerduty: "https://events.pagerduty.com/v2/enqueue",
+  alertmanager: "http://alertmanager.example:9093",
 };
 const FIELD_LABEL: Record<keyof ChannelInput, string> = {
   name: "Name",
@@ -67,7 +79,7 @@ function ChannelForm({
   const secret = useSignal("");
   const form = useSubmit("channel-form-error", FIELD_LABEL, async () => {
     const newUrl = url.value.trim();
-    const newSecret = kind.value === "webhook" && secret.value ? { secret: secret.value } : {};
+    const newSecret = kind.value in SECRET_LABEL && secret.value ? { secret: secret.value } : {};
     if (channel) {
       await updateChannel(fleet, channel.id, {
         name: name.value,
@@ -140,9 +152,13 @@ function ChannelForm({
             data-testid="channel-url"
           />
         </Field>
-        {kind.value === "webhook" && (
+        {kind.value in SECRET_LABEL && (
           <Field
-            label={`${FIELD_LABEL.secret} (optional, at least 16 characters; ${channel ? "unchanged" : "generated"} when empty)`}
+            label={
+              kind.value === "pagerduty"
+                ? `${SECRET_LABEL.pagerduty}${channel ? " (unchanged when empty)" : ""}`
+                : `${SECRET_LABEL.webhook} (optional, at least 16 characters; ${channel ? "unchanged" : "generated"} when empty)`
+            }
             wide
           >
             <input
