@@ -18,6 +18,12 @@ export interface PayloadAlert {
   endsAt: string | null;
   /** The host's page on the dashboard (a test notification: the dashboard's channels section). */
   url: string;
+  /**
+   * This alert's own state. A grouped notification lists firing alerts and
+   * those resolved since the group's last notification; absent in payloads
+   * queued before grouping, where `endsAt` tells the same.
+   */
+  status?: "firing" | "resolved";
 }
 
 /**
@@ -30,8 +36,22 @@ export interface PayloadAlert {
 export interface AlertPayload {
   version: 1;
   fleet: string;
+  /** `firing` while any alert of the group fires; `resolved` once all have resolved. */
   status: "firing" | "resolved";
+  /**
+   * The notification group's identity (policy and grouped-by values),
+   * stable across the group's notifications: PagerDuty's dedup key, a
+   * receiver's thread key. Absent in payloads queued before grouping.
+   */
+  groupKey?: string;
+  /** The values the group is grouped by, e.g. `{ rule: "CPU high" }` (empty: one group per alert). */
+  groupLabels?: Record<string, string>;
   alerts: PayloadAlert[];
+}
+
+/** An alert's own state in a payload (older payloads have no `status`). */
+export function alertStatus(a: PayloadAlert): "firing" | "resolved" {
+  return a.status ?? (a.endsAt === null ? "firing" : "resolved");
 }
 
 /**

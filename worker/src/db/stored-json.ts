@@ -147,6 +147,8 @@ export const AlertPayloadSchema = z.object({
   version: z.literal(1),
   fleet: z.string(),
   status: z.enum(["firing", "resolved"]),
+  groupKey: z.string().optional(),
+  groupLabels: labels.optional(),
   alerts: z.array(
     z.object({
       fingerprint: z.string(),
@@ -161,6 +163,7 @@ export const AlertPayloadSchema = z.object({
       startsAt: z.string(),
       endsAt: z.string().nullable(),
       url: z.string(),
+      status: z.enum(["firing", "resolved"]).optional(),
     }),
   ),
 }) satisfies z.ZodType<AlertPayload>;
