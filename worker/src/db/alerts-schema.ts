@@ -172,6 +172,8 @@ export const notifications = sqliteTable(
     lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),
     deliveredAt: integer("delivered_at"),
+    /** The notification group this went out for (`alert_groups.group_key`); null for tests and older rows. */
+    groupKey: text("group_key"),
   },
   (t) => [
     index("notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
@@ -192,10 +194,126 @@ export const alertFleets = sqliteTable("alert_fleets", {
   origin: text("origin"),
   lastError: text("last_error"),
   lastErrorAt: integer("last_error_at"),
+  /** Until when one cron run dispatches this fleet's notification groups (runs may overlap). */
+  dispatchLeaseUntil: integer("dispatch_lease_until"),
 });
+
+/**
+ * Notification policies: an ordered list per fleet. An alert goes to the
+ * channels of the first policy whose matchers all match it, and on down the
+ * list while the matched policies say `continue`; an alert no policy
+ * matches goes by the fleet's default policy (`is_default`, one per fleet,
+ * matchers ignored). Each policy groups its alerts (`group_by`) into one
+ * message per group, waiting `group_wait_s` before a new group's first
+ * message and `group_interval_s` between a group's messages.
+ */
+export const alertPolicies = sqliteTable(
+  "alert_policies",
+  {
+    id: text("id").primaryKey(),
+    fleetId: text("fleet_id")
+      .notNull()
+      .references(() => fleets.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Order in the list (ascending); the default policy is last whatever this says. */
+    position: integer("position").notNull(),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+    /** JSON `PolicyMatchers` (the silences' matchers; `{}` matches every alert). */
+    matchers: text("matchers").notNull(),
+    /** JSON array of channel ids; null: every enabled channel of the fleet. */
+    channelIds: text("channel_ids"),
+    continueMatching: integer("continue_matching", { mode: "boolean" }).notNull(),
+    /** JSON array: `rule`, `severity`, `host`, `series`, `label:<name>`; `[]` is one group for the policy. */
+    groupBy: text("group_by").notNull(),
+    groupWaitS: integer("group_wait_s").notNull(),
+    groupIntervalS: integer("group_interval_s").notNull(),
+    /** JSON array of `alert_mute_intervals` ids during which the policy sends nothing. */
+    muteIntervalIds: text("mute_interval_ids").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("alert_policies_fleet_idx").on(t.fleetId, t.position),
+    uniqueIndex("alert_policies_default_idx").on(t.fleetId).where(sql`${t.isDefault} = 1`),
+  ],
+);
+
+/**
+ * Mute time intervals: recurring quiet hours (weekdays and times of day in
+ * a time zone) and one-off maintenance windows. Policies that name one send
+ * nothing while it is active; evaluation goes on.
+ */
+export const alertMuteIntervals = sqliteTable(
+  "alert_mute_intervals",
+  {
+    id: text("id").primaryKey(),
+    fleetId: text("fleet_id")
+      .notNull()
+      .references(() => fleets.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** IANA time zone the times of day are in (`Europe/Berlin`, `UTC`). */
+    timeZone: text("time_zone").notNull(),
+    /** JSON `MuteTimes[]`: weekdays and a time-of-day range. */
+    times: text("times").notNull(),
+    /** JSON `MuteWindow[]`: absolute ranges (epoch ms). */
+    windows: text("windows").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("alert_mute_intervals_fleet_name_idx").on(t.fleetId, t.name)],
+);
+
+/**
+ * Alert transitions that want a notification, waiting for the dispatcher to
+ * route and group them (written in the same batch as the transition).
+ */
+export const alertEvents = sqliteTable(
+  "alert_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    fleetId: text("fleet_id")
+      .notNull()
+      .references(() => fleets.id, { onDelete: "cascade" }),
+    alertId: text("alert_id").notNull(),
+    event: text("event", { enum: NOTIFICATION_EVENTS }).notNull(),
+    /** JSON `PayloadAlert` as of the transition. */
+    alert: text("alert").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("alert_events_fleet_idx").on(t.fleetId, t.id)],
+);
+
+/**
+ * Notification groups: per policy and grouped-by values, the alerts the
+ * group's next message lists and when it may go.
+ */
+export const alertGroups = sqliteTable(
+  "alert_groups",
+  {
+    /** Hash of (fleet, policy, group values): the payload's `groupKey`. */
+    groupKey: text("group_key").primaryKey(),
+    fleetId: text("fleet_id")
+      .notNull()
+      .references(() => fleets.id, { onDelete: "cascade" }),
+    policyId: text("policy_id").notNull(),
+    /** JSON `Record<string, string>`: the grouped-by values. */
+    groupLabels: text("group_labels").notNull(),
+    /** JSON `GroupAlert[]`: firing alerts, and resolved ones not yet sent. */
+    alerts: text("alerts").notNull(),
+    /** The earliest change not yet sent; null when nothing waits. */
+    changedAt: integer("changed_at"),
+    /** When the group's last message was queued; null before the first. */
+    flushedAt: integer("flushed_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("alert_groups_fleet_idx").on(t.fleetId)],
+);
 
 export type AlertRule = typeof alertRules.$inferSelect;
 export type AlertChannel = typeof alertChannels.$inferSelect;
 export type AlertSilence = typeof alertSilences.$inferSelect;
 export type Alert = typeof alerts.$inferSelect;
 export type Notification = typeof notifications.$inferSelect;
+export type AlertPolicy = typeof alertPolicies.$inferSelect;
+export type AlertMuteInterval = typeof alertMuteIntervals.$inferSelect;
+export type AlertGroup = typeof alertGroups.$inferSelect;
