@@ -53,7 +53,7 @@ export type Session = typeof sessions.$inferSelect;
  * runtimes: an array of byte values); drizzle's `blob({ mode: "buffer" })`
  * would make it a Node `Buffer`, which the Worker does not need.
  */
-const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | ArrayBufferView | number[] }>({
+export const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | ArrayBufferView | number[] }>({
   dataType: () => "blob",
   fromDriver: (v) =>
     v instanceof ArrayBuffer
