@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import type { HostInfoView, HostView, SeriesExport, SeriesResult } from "../metrics/types";
 import { type FleetParts, loadFleet, wireFleet } from "./fleet-parts";
+import type { FleetSeries, FleetSeriesQuery } from "./fleet-series";
 import type { FlushHealthView } from "./flush-health";
 import { INTERNAL, type ShardUpdate } from "./protocol";
 import { newUsage, type Usage } from "./usage";
@@ -95,6 +96,11 @@ export class FleetDO extends DurableObject<Env> {
     stepS?: number,
   ): Promise<SeriesResult | undefined> {
     return this.enter(() => this.p.queries.series(host, metric, from, to, stepS));
+  }
+
+  /** This object's hosts ranked by one series over a range: the best `q.limit`, each with its line. */
+  fleetSeries(q: FleetSeriesQuery): Promise<FleetSeries> {
+    return this.enter(() => this.p.queries.fleetSeries(q));
   }
 
   /** Several series of a host over one range (all of them when `metrics` is empty). */

@@ -1,7 +1,15 @@
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
-import { type HistoryDatabases, historyDatabase, historyDatabases, locateHost } from "../db/history";
+import {
+  type HistoryDatabases,
+  historyDatabase,
+  historyDatabases,
+  locateHost,
+  locateHosts,
+} from "../db/history";
+import { PRIMARY_DB } from "../db/placement";
 import type { AggregateQuery, EvaluationRead, SeriesValue } from "../metrics/aggregate";
 import type { SeriesExport, SeriesResult } from "../metrics/types";
+import { type FleetSeries, type FleetSeriesQuery, queryFleetSeries } from "./fleet-series";
 import type { HostTable } from "./host-table";
 import type { FleetMeta } from "./meta";
 import type { RawWindow } from "./raw-window";
@@ -52,6 +60,22 @@ export class FleetQueries {
     return exportSeries(this.source(), hostId, metrics, from, to, Date.now(), stepS);
   }
 
+  /** The hosts of this object ranked by one series over a range, the best `q.limit` with their lines. */
+  fleetSeries(q: FleetSeriesQuery): Promise<FleetSeries> {
+    return queryFleetSeries(
+      {
+        raw: this.raw,
+        fleetId: this.meta.fleetId,
+        pendingHours: (id) => this.rollups.pendingHours(id),
+        histories: (ids) => this.histories(ids),
+        hostname: (id) => this.hosts.get(id)?.info.hostname ?? id,
+      },
+      this.hosts.ids(),
+      q,
+      Date.now(),
+    );
+  }
+
   /** Every host and one aggregate per query: all one alert evaluation reads, in one request. */
   evaluationInputs(queries: AggregateQuery[], now = Date.now()): EvaluationRead {
     return { hosts: this.hosts.views(), values: queries.map((q) => this.aggregate(q, now)) };
@@ -84,6 +108,26 @@ export class FleetQueries {
       fleetId: this.meta.fleetId,
       pendingHours: (id) => this.rollups.pendingHours(id),
     };
+  }
+
+  /** Hosts grouped by the database of their rollups, located in one read for those not yet known. */
+  private async histories(hostIds: string[]): Promise<Map<DrizzleD1Database, string[]>> {
+    this.databases ??= historyDatabases(this.env);
+    const unknown = hostIds.filter((id) => !this.located.has(id));
+    if (unknown.length > 0) {
+      for (const [id, name] of await locateHosts(drizzle(this.env.DB), this.meta.fleetId, unknown)) {
+        this.located.set(id, name);
+      }
+    }
+    const out = new Map<DrizzleD1Database, string[]>();
+    for (const id of hostIds) {
+      // No recorded placement: never flushed, so only rows written to DB before placements were recorded.
+      const db = historyDatabase(this.databases, this.located.get(id) ?? PRIMARY_DB);
+      const group = out.get(db);
+      if (group) group.push(id);
+      else out.set(db, [id]);
+    }
+    return out;
   }
 
   /**

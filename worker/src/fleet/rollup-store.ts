@@ -535,6 +535,28 @@ export async function readRollups(
   to: number,
   metric?: string,
 ): Promise<RollupPoint[]> {
+  const found = await readRollupsOf(db, table, fleetId, [hostId], from, to, metric);
+  return found.get(hostId) ?? [];
+}
+
+/** Hosts one statement of `readRollupsOf` names (D1 binds at most 100 parameters). */
+const HOSTS_PER_READ = 90;
+
+/**
+ * Rollup points of several hosts of one database over [from, to], as
+ * `readRollups` reads one host's, in one statement per 90 hosts: a
+ * fleet-wide chart costs a handful of queries, not one per host. Hosts with
+ * no rows are absent from the answer.
+ */
+export async function readRollupsOf(
+  db: DrizzleD1Database,
+  table: "1m" | "1h",
+  fleetId: string,
+  hostIds: readonly string[],
+  from: number,
+  to: number,
+  metric?: string,
+): Promise<Map<string, RollupPoint[]>> {
   const t = table === "1m" ? rollups1m : rollups1h;
   // Rows of an earlier version's shorter span start within this one too.
   const span = ROW_SPAN_MS[table];
@@ -548,34 +570,41 @@ export async function readRollups(
           WHEN substr(${t.points}, 1, 1) = '[' THEN ${t.points}
           ELSE json_object('t', ${t.points} -> '$.t', 'n', ${t.points} -> '$.n', 's', json_object(${metric}, ${t.points} -> ${path})) END`;
   const cut = path !== null && metric !== undefined;
-  const rows: (ReadRow & { start: number })[] = await db
-    .select({
-      start: t.start,
-      data: cut ? familyHex(t, seriesFamily(metric)) : dataHex(t),
-      points,
-      // A cut row needs no index; a whole one does.
-      idx: cut ? sql<string | null>`NULL` : sql<string | null>`${t.idx}`,
-      cut: cut ? sql<number>`${t.idx} IS NOT NULL` : sql<number>`0`,
-    })
-    .from(t)
-    .where(
-      and(
-        eq(t.fleetId, fleetId),
-        eq(t.hostId, hostId),
-        gte(t.start, bucketStart(from, span)),
-        lte(t.start, to),
-      ),
-    );
-  const out: RollupPoint[] = [];
-  for (const r of rows) {
-    const where = `rollups_${table} (${fleetId}, ${hostId}, ${r.start})`;
-    for (const p of rowPoints(r, where, metric)) {
-      if (p.t < from || p.t > to) continue;
-      if (metric === undefined) out.push(p);
-      else if (p.v[metric]) out.push({ t: p.t, n: p.n, v: { [metric]: p.v[metric] } });
+  const out = new Map<string, RollupPoint[]>();
+  for (let i = 0; i < hostIds.length; i += HOSTS_PER_READ) {
+    const ids = hostIds.slice(i, i + HOSTS_PER_READ);
+    const rows: (ReadRow & { hostId: string; start: number })[] = await db
+      .select({
+        hostId: t.hostId,
+        start: t.start,
+        data: cut ? familyHex(t, seriesFamily(metric)) : dataHex(t),
+        points,
+        // A cut row needs no index; a whole one does.
+        idx: cut ? sql<string | null>`NULL` : sql<string | null>`${t.idx}`,
+        cut: cut ? sql<number>`${t.idx} IS NOT NULL` : sql<number>`0`,
+      })
+      .from(t)
+      .where(
+        and(
+          eq(t.fleetId, fleetId),
+          ids.length === 1 ? eq(t.hostId, ids[0] as string) : inArray(t.hostId, ids),
+          gte(t.start, bucketStart(from, span)),
+          lte(t.start, to),
+        ),
+      );
+    for (const r of rows) {
+      const where = `rollups_${table} (${fleetId}, ${r.hostId}, ${r.start})`;
+      const list = out.get(r.hostId) ?? [];
+      out.set(r.hostId, list);
+      for (const p of rowPoints(r, where, metric)) {
+        if (p.t < from || p.t > to) continue;
+        if (metric === undefined) list.push(p);
+        else if (p.v[metric]) list.push({ t: p.t, n: p.n, v: { [metric]: p.v[metric] } });
+      }
     }
   }
-  return out.sort((a, b) => a.t - b.t);
+  for (const list of out.values()) list.sort((a, b) => a.t - b.t);
+  return out;
 }
 
 /** Deletes rollup rows older than the retention of each tier. Returns rows deleted. */

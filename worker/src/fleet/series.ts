@@ -78,6 +78,24 @@ export async function queryRollups(
   if (tier === "raw")
     return { tier, stepMs, points: rollupRaw(src.raw.range(hostId, from, to, metric), stepMs) };
   const stored = await readRollups(await src.history(hostId), tier, src.fleetId, hostId, from, to, metric);
+  return { tier, stepMs, points: withPendingHours(src, hostId, stored, from, to, now, stepMs, metric) };
+}
+
+/**
+ * A host's stored rollup points with the hours still pending in the DO
+ * (recent or late data) computed from its raw window instead, combined to
+ * `stepMs`.
+ */
+export function withPendingHours(
+  src: Pick<SeriesSource, "raw" | "pendingHours">,
+  hostId: string,
+  stored: RollupPoint[],
+  from: number,
+  to: number,
+  now: number,
+  stepMs: number,
+  metric?: string,
+): RollupPoint[] {
   // Hours still pending in the DO replace whatever D1 holds for them.
   const pending = src
     .pendingHours(hostId)
@@ -94,7 +112,7 @@ export async function queryRollups(
   const pendingSet = new Set(pending);
   const kept = stored.filter((p) => !pendingSet.has(bucketStart(p.t, HOUR_MS)));
   // Minute points of pending hours combine with stored hour points alike.
-  return { tier, stepMs, points: combine([...kept, ...fresh], stepMs) };
+  return combine([...kept, ...fresh], stepMs);
 }
 
 /**

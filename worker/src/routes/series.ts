@@ -2,8 +2,9 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
+import { MAX_TOP_HOSTS, mergeFleetSeries } from "../fleet/fleet-series";
 import { RETENTION } from "../fleet/series";
-import { hostStub } from "../fleet/stub";
+import { fleetObjects, hostStub } from "../fleet/stub";
 import { httpError } from "../http/errors";
 import { jsonError } from "../http/validation";
 import { parseSeriesKey } from "../metrics/catalog";
@@ -53,6 +54,21 @@ const ExportQuery = z
     ...checkRange(q, ctx),
   }));
 
+const FleetSeriesQuery = z
+  .strictObject({
+    metric: seriesKey,
+    limit: z.coerce.number().int().min(1).max(MAX_TOP_HOSTS).default(10),
+    by: z.enum(["avg", "max"]).default("avg"),
+    ...range,
+  })
+  .transform((q, ctx) => ({
+    metric: q.metric,
+    limit: q.limit,
+    by: q.by,
+    ...(q.step === undefined ? {} : { stepS: q.step }),
+    ...checkRange(q, ctx),
+  }));
+
 /** A CSV field: quoted when it holds a comma, quote or line break (series keys may name mounts). */
 function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -70,8 +86,26 @@ function toCsv(e: SeriesExport): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** A host's history of one series (the tier is picked for the range), and the export of many. */
+/**
+ * A host's history of one series (the tier is picked for the range), the
+ * export of many, and the fleet's hosts ranked by one series.
+ */
 export const seriesRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>()
+  .get(
+    "/api/fleets/:fleet/series",
+    requireFleetRole("viewer"),
+    zValidator("query", FleetSeriesQuery, jsonError),
+    async (c) => {
+      const q = c.req.valid("query");
+      // Each ingesting object ranks its own hosts; the best of their best are the fleet's.
+      const parts = await Promise.all(
+        fleetObjects(c.env, c.var.principal.fleetId).map((s) => s.fleetSeries(q)),
+      );
+      const merged = mergeFleetSeries(parts, q.limit);
+      if (!merged) httpError(500, "internal", "the fleet has no objects");
+      return c.json(merged);
+    },
+  )
   .get(
     "/api/fleets/:fleet/hosts/:host/series",
     requireFleetRole("viewer"),
