@@ -86,6 +86,9 @@ describe("notification delivery", () => {
       version: 1,
       fleet: fleet.id,
       status: "firing",
+      // The default policy groups by rule.
+      groupKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+      groupLabels: { rule: "cpu high" },
       alerts: [
         {
           fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
@@ -100,6 +103,7 @@ describe("notification delivery", () => {
           startsAt: new Date(t0).toISOString(),
           endsAt: null,
           url: `http://fleetwatch.test/hosts/${hostId}`,
+          status: "firing",
         },
       ],
     });

@@ -209,8 +209,12 @@ describe("alert evaluation", () => {
     expect((await alertRows(fleet.id)).map((a) => [a.rule_name, a.hostname, a.state])).toEqual([
       ["Host down", "db-2", "firing"],
     ]);
-    // The object only writes the outbox: nothing is sent from it.
-    expect((await notificationRows(fleet.id)).map((n) => n.status)).toEqual(["pending"]);
+    // The object only queues the event: routing, grouping and sending are the cron's.
+    const events = await env.DB.prepare("SELECT event FROM alert_events WHERE fleet_id = ?1")
+      .bind(fleet.id)
+      .all<{ event: string }>();
+    expect(events.results.map((e) => e.event)).toEqual(["firing"]);
+    expect(await notificationRows(fleet.id)).toEqual([]);
     const rx = receiver();
     await runCron(fleet.id, lastSeen + 30_000, rx);
     expect(rx.payloads()).toMatchObject([

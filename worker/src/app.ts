@@ -12,6 +12,7 @@ import { hostRoutes } from "./routes/hosts";
 import { ingestRoutes } from "./routes/ingest";
 import { liveRoutes } from "./routes/live";
 import { metricsRoutes } from "./routes/metrics";
+import { policyRoutes } from "./routes/policies";
 import { ruleRoutes } from "./routes/rules";
 import { seriesRoutes } from "./routes/series";
 import { sessionRoutes } from "./routes/session";
@@ -37,6 +38,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", ruleRoutes)
   .route("/", channelRoutes)
   .route("/", silenceRoutes)
+  .route("/", policyRoutes)
   .route("/", alertRoutes)
   .notFound((c) => c.json({ error: "not_found", message: "no such route" }, 404))
   .onError(onError);

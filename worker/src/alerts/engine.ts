@@ -4,6 +4,7 @@ import { alertFleets, alertRules, alertSilences, alerts } from "../db/alerts-sch
 import { fleetEvaluationInputs } from "../fleet/stub";
 import { deliverDue } from "./deliver";
 import type { AlertDeps } from "./deps";
+import { dispatchDue } from "./dispatch";
 import { baseUrl, errorText, evaluateFleet, type FleetInputs, type FleetSource } from "./evaluate";
 import { pool } from "./pool";
 import { parseMatchers } from "./silences";
@@ -16,6 +17,8 @@ const FLEET_CONCURRENCY = 4;
 export interface AlertRunSummary {
   fleets: number;
   failedFleets: number;
+  /** Messages queued by routing and grouping (one per group per channel). */
+  queued: number;
   delivered: number;
 }
 
@@ -85,6 +88,7 @@ export async function runAlerts(
       await recordEvalError(env.DB, fleetId, errorText(e), now);
     }
   });
+  const queued = await dispatchDue(env.DB, now, onlyFleet);
   const delivered = await deliverDue(env.DB, now, deps, onlyFleet);
-  return { fleets: fleetIds.length, failedFleets: failed, delivered };
+  return { fleets: fleetIds.length, failedFleets: failed, queued, delivered };
 }

@@ -1,6 +1,6 @@
 import type { Alert, AlertRule } from "../db/alerts-schema";
 import type { Observation } from "./observe";
-import { type AlertPayload, hostUrl, isoTime, type PayloadAlert, roundValue } from "./payload";
+import { hostUrl, isoTime, type PayloadAlert, roundValue } from "./payload";
 import { parseLabels } from "./rules";
 import { type ActiveSilence, isSilenced } from "./silences";
 import { type OpenAlert, type Step, stepAlert } from "./state-machine";
@@ -187,15 +187,6 @@ export function payloadAlert(a: Alert, baseUrl: string): PayloadAlert {
     startsAt: isoTime(a.startsAt ?? a.pendingSince) as string,
     endsAt: isoTime(a.endsAt),
     url: hostUrl(baseUrl, a.hostId),
-  };
-}
-
-/** The versioned webhook payload of one event of one alert. */
-export function alertPayload(fleetId: string, a: Alert, event: AlertEvent, baseUrl: string): AlertPayload {
-  return {
-    version: 1,
-    fleet: fleetId,
-    status: event === "resolved" ? "resolved" : "firing",
-    alerts: [payloadAlert(a, baseUrl)],
+    status: a.state === "resolved" ? "resolved" : "firing",
   };
 }

@@ -1,7 +1,6 @@
 import type { Alert } from "../db/alerts-schema";
-import type { AlertPayload } from "./payload";
-import type { Action } from "./plan";
-import { alertPayload } from "./plan";
+import type { PayloadAlert } from "./payload";
+import { type Action, type AlertEvent, payloadAlert } from "./plan";
 import { builtinRules } from "./rules";
 
 /** D1 allows this many statements per batch comfortably; batches are transactions. */
@@ -35,27 +34,25 @@ function alertValues(a: Alert): unknown[] {
 }
 
 /**
- * Queues a notification for every enabled channel of the fleet, but only
- * when the statement just before it in the batch changed a row (`changes()`):
- * an evaluator that lost the race for a transition queues nothing. One row
- * per channel; its random id is the idempotency key.
+ * Queues an alert's transition for the dispatcher (alerts/dispatch.ts: routing
+ * and grouping into messages), but only when the statement just before it in
+ * the batch changed a row (`changes()`): an evaluator that lost the race for a
+ * transition queues nothing.
  */
-export function enqueueIfChanged(
+export function queueEventIfChanged(
   db: D1Database,
   fleetId: string,
-  alertId: string | null,
-  event: string,
-  payload: AlertPayload,
+  alertId: string,
+  event: AlertEvent,
+  alert: PayloadAlert,
   now: number,
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO notifications (id, fleet_id, channel_id, alert_id, event, payload, status, attempts,
-         next_attempt_at, created_at)
-       SELECT lower(hex(randomblob(16))), ?1, c.id, ?2, ?3, ?4, 'pending', 0, ?5, ?5
-       FROM alert_channels c WHERE c.fleet_id = ?1 AND c.enabled = 1 AND changes() > 0`,
+      `INSERT INTO alert_events (fleet_id, alert_id, event, alert, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() > 0`,
     )
-    .bind(fleetId, alertId, event, JSON.stringify(payload), now);
+    .bind(fleetId, alertId, event, JSON.stringify(alert), now);
 }
 
 /** Statements for one action; a notification statement always directly follows its write. */
@@ -105,16 +102,7 @@ function statementsFor(db: D1Database, fleetId: string, a: Action, baseUrl: stri
     );
   }
   if (a.notify) {
-    out.push(
-      enqueueIfChanged(
-        db,
-        fleetId,
-        a.alert.id,
-        a.notify,
-        alertPayload(fleetId, a.alert, a.notify, baseUrl),
-        now,
-      ),
-    );
+    out.push(queueEventIfChanged(db, fleetId, a.alert.id, a.notify, payloadAlert(a.alert, baseUrl), now));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AlertPayload } from "../alerts/payload";
+import type { AlertPayload, PayloadAlert } from "../alerts/payload";
 import type { HostInfoView, HostView, Metrics } from "../metrics/types";
 import { SEVERITIES } from "./alerts-schema";
 
@@ -143,29 +143,29 @@ export const HostViewSchema = z.object({
   metrics: MetricsSchema,
 }) satisfies z.ZodType<HostView>;
 
+export const PayloadAlertSchema = z.object({
+  fingerprint: z.string(),
+  rule: z.string(),
+  severity: z.enum(SEVERITIES),
+  host: z.string(),
+  hostId: z.string(),
+  series: z.string(),
+  labels,
+  value: num,
+  threshold: num,
+  startsAt: z.string(),
+  endsAt: z.string().nullable(),
+  url: z.string(),
+  status: z.enum(["firing", "resolved"]).optional(),
+}) satisfies z.ZodType<PayloadAlert>;
+
 export const AlertPayloadSchema = z.object({
   version: z.literal(1),
   fleet: z.string(),
   status: z.enum(["firing", "resolved"]),
   groupKey: z.string().optional(),
   groupLabels: labels.optional(),
-  alerts: z.array(
-    z.object({
-      fingerprint: z.string(),
-      rule: z.string(),
-      severity: z.enum(SEVERITIES),
-      host: z.string(),
-      hostId: z.string(),
-      series: z.string(),
-      labels,
-      value: num,
-      threshold: num,
-      startsAt: z.string(),
-      endsAt: z.string().nullable(),
-      url: z.string(),
-      status: z.enum(["firing", "resolved"]).optional(),
-    }),
-  ),
+  alerts: z.array(PayloadAlertSchema),
 }) satisfies z.ZodType<AlertPayload>;
 
 /** A `Record<string, string>` (alert labels, rule label matchers). */
@@ -175,4 +175,5 @@ export const checkHostInfo: Check<HostInfoView> = schemaCheck(HostInfoSchema);
 export const checkMetrics: Check<Metrics> = schemaCheck(MetricsSchema);
 export const checkHostView: Check<HostView> = schemaCheck(HostViewSchema);
 export const checkAlertPayload: Check<AlertPayload> = schemaCheck(AlertPayloadSchema);
+export const checkPayloadAlert: Check<PayloadAlert> = schemaCheck(PayloadAlertSchema);
 export const checkLabels: Check<Record<string, string>> = schemaCheck(LabelsSchema);
