@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { afterFailure, isRetryable, RETRY_MAX_DELAY_MS, retryDelay } from "../../worker/src/alerts/backoff";
 import { isHttpUrl, urlHint } from "../../worker/src/alerts/channels";
+import { discordBody, slackBody } from "../../worker/src/alerts/chat-formats";
 import { globMatch, hostMatches, labelsMatch } from "../../worker/src/alerts/glob";
 import { type HostFacts, missedIntervals, observeRule } from "../../worker/src/alerts/observe";
-import { type AlertPayload, discordBody, hmacSha256Hex, slackBody } from "../../worker/src/alerts/payload";
+import { type AlertPayload, hmacSha256Hex } from "../../worker/src/alerts/payload";
 import { fingerprint, planFleet } from "../../worker/src/alerts/plan";
 import { builtinRules, type RuleSpec, ruleProblem } from "../../worker/src/alerts/rules";
 import { isSilenced, parseMatchers } from "../../worker/src/alerts/silences";

@@ -64,7 +64,12 @@ export async function deleteRule(fleet: string, ruleId: string): Promise<void> {
 }
 
 export async function listChannels(fleet: string, signal?: AbortSignal): Promise<ChannelView[]> {
-  return (await json(channelsRoute.$get(fleetOf(fleet), withSignal(signal)))).channels;
+  return (await listChannelsAndKinds(fleet, signal)).channels;
+}
+
+/** The channels, and the kinds this hub cannot offer with what to configure for each. */
+export function listChannelsAndKinds(fleet: string, signal?: AbortSignal) {
+  return json(channelsRoute.$get(fleetOf(fleet), withSignal(signal)));
 }
 
 /** Creates a channel; a webhook's signing secret comes back this once. */

@@ -6,7 +6,11 @@ export interface ChannelView {
   id: string;
   name: string;
   kind: ChannelKind;
-  /** Origin and the last characters of the URL (Slack and Discord URLs are secrets themselves). */
+  /**
+   * Origin and the last characters of the URL (Slack and Discord URLs are
+   * secrets themselves); for email, `mailto:` with the first recipient's
+   * first character and domain.
+   */
   urlHint: string;
   /** Last 4 characters of the signing secret; null when the channel is not signed. */
   secretHint: string | null;
@@ -26,6 +30,12 @@ export function isHttpUrl(url: string): boolean {
 }
 
 export function urlHint(url: string): string {
+  if (url.startsWith("mailto:")) {
+    // An address's first character and its domain: enough to tell channels apart.
+    const [first = "", ...rest] = url.slice("mailto:".length).split(",");
+    const at = first.lastIndexOf("@");
+    return `mailto:${first.slice(0, 1)}…${first.slice(at)}${rest.length ? ` (+${rest.length})` : ""}`;
+  }
   try {
     const u = new URL(url);
     const rest = `${u.pathname}${u.search}`;

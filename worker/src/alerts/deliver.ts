@@ -3,8 +3,10 @@ import { checkAlertPayload, tryDecodeStored } from "../db/stored-json";
 import { afterFailure, isRetryable } from "./backoff";
 import { standardWebhooksKey } from "./channels";
 import type { AlertDeps } from "./deps";
-import { renderRequest, signature, standardWebhooksSignature, type WebhookPayload } from "./payload";
+import { EMAIL_SETUP, sendEmail } from "./email";
+import { signature, standardWebhooksSignature, type WebhookPayload } from "./payload";
 import { pool } from "./pool";
+import { renderRequest } from "./render";
 
 /** A claimed outbox row stays invisible to other runs this long (longer than any run's deliveries). */
 export const CLAIM_LEASE_MS = 5 * 60_000;
@@ -58,7 +60,8 @@ export async function webhookHeaders(
 }
 
 /**
- * POSTs one notification. Every channel gets the idempotency key in
+ * Sends one notification: email through the `send_email` binding, every
+ * other kind as a POST. Every POST gets the idempotency key in
  * `X-Fleetwatch-Delivery` (the same on every retry); generic webhooks also
  * get the Standard Webhooks headers (`webhookHeaders`), with `webhook-id`
  * equal to that key, and the signatures. Redirects are not followed: a moved
@@ -69,9 +72,14 @@ export async function send(
   target: Target,
   payload: WebhookPayload,
   deliveryId: string,
-  deps: Pick<AlertDeps, "fetch" | "timeoutMs">,
+  deps: Pick<AlertDeps, "fetch" | "timeoutMs" | "email">,
 ): Promise<Attempt> {
-  const rendered = renderRequest(target, payload);
+  if (target.kind === "email") {
+    // The binding was removed after the channel was made: recorded, and retried in case it comes back.
+    if (!deps.email) return { ok: false, error: EMAIL_SETUP.slice(0, 200) };
+    return sendEmail(deps.email, target.url, payload, deliveryId, deps.timeoutMs);
+  }
+  const rendered = renderRequest({ ...target, kind: target.kind }, payload);
   const body = rendered.body;
   const headers: Record<string, string> = {
     ...rendered.headers,

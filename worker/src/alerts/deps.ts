@@ -1,4 +1,5 @@
 import { RETRY_BASE_MS } from "./backoff";
+import { type EmailSender, emailSender } from "./email";
 
 /** Outside effects of evaluation and delivery, injectable for tests. */
 export interface AlertDeps {
@@ -11,6 +12,8 @@ export interface AlertDeps {
   /** Outbox rows delivered per run at most (each is a subrequest). */
   maxDeliveries: number;
   random: () => number;
+  /** The `send_email` binding and sender of email channels; undefined when not configured. */
+  email?: EmailSender;
 }
 
 /** Optional variables that tune alerting (not in wrangler.toml by default). */
@@ -27,6 +30,7 @@ export function alertDeps(env: Env, overrides: Partial<AlertDeps> = {}): AlertDe
     timeoutMs: 10_000,
     maxDeliveries: 50,
     random: Math.random,
+    email: emailSender(env),
     ...overrides,
   };
 }

@@ -15,6 +15,8 @@ export const CHANNEL_KINDS = [
   "telegram",
   "pagerduty",
   "alertmanager",
+  "pushover",
+  "email",
 ] as const;
 export const ALERT_STATES = ["pending", "firing", "resolved"] as const;
 export const NOTIFICATION_EVENTS = ["firing", "repeat", "resolved", "test"] as const;

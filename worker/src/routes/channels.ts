@@ -6,16 +6,24 @@ import { z } from "zod";
 import { channelView, isHttpUrl, newSigningSecret, secretProblem } from "../alerts/channels";
 import { send } from "../alerts/deliver";
 import { alertDeps } from "../alerts/deps";
+import { EMAIL_SETUP, emailSender, mailtoRecipients } from "../alerts/email";
 import { testPayload } from "../alerts/payload";
+import { PUSHOVER_KEY } from "../alerts/push-formats";
 import { ensureSeeded, rememberOrigin } from "../alerts/store";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { randomId } from "../auth/secrets";
-import { alertChannels, CHANNEL_KINDS, notifications } from "../db/alerts-schema";
+import { alertChannels, CHANNEL_KINDS, type ChannelKind, notifications } from "../db/alerts-schema";
 import { httpError } from "../http/errors";
 import { displayName } from "../http/text";
 import { jsonError } from "../http/validation";
 
-const url = z.string().max(2048).refine(isHttpUrl, "must be an absolute http:// or https:// URL");
+const url = z
+  .string()
+  .max(2048)
+  .refine(
+    (u) => isHttpUrl(u) || u.startsWith("mailto:"),
+    "must be an absolute http:// or https:// URL (mailto: for email channels)",
+  );
 const secret = z
   .string()
   .min(16, "at least 16 characters")
@@ -42,19 +50,41 @@ const ChannelPatch = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
-/** Kinds that keep a secret: the webhook's signing secret, PagerDuty's routing key. */
-const SECRET_KINDS = new Set(["webhook", "pagerduty"]);
+/**
+ * Kinds that keep a secret: the webhook's signing secret, PagerDuty's
+ * routing key, Pushover's application token.
+ */
+const SECRET_KINDS = new Set<ChannelKind>(["webhook", "pagerduty", "pushover"]);
 
 function unsignedKind(kind: string): never {
   httpError(
     400,
     "invalid_request",
-    `secret: ${kind} channels take no secret; only webhook (signing secret) and pagerduty (routing key) channels do`,
+    `secret: ${kind} channels take no secret; only webhook (signing secret), pagerduty (routing key) and pushover (application token) channels do`,
   );
 }
 
+/**
+ * Kinds this hub cannot offer, with what to configure for each: email needs
+ * the `send_email` binding and a sender address.
+ */
+function unavailableKinds(env: Env): Partial<Record<ChannelKind, string>> {
+  return emailSender(env) ? {} : { email: EMAIL_SETUP };
+}
+
 /** What a kind needs of its URL and secret beyond the common rules; the message names the fix. */
-function kindProblem(kind: string, url: string, secret: string | null | undefined): string | undefined {
+function kindProblem(kind: ChannelKind, url: string, secret: string | null | undefined): string | undefined {
+  if (kind === "email") {
+    const to = mailtoRecipients(url);
+    return Array.isArray(to) ? undefined : to.problem;
+  }
+  if (!isHttpUrl(url)) return "url: must be an absolute http:// or https:// URL";
+  if (kind === "pushover") {
+    if (!PUSHOVER_KEY.test(new URL(url).searchParams.get("user") ?? ""))
+      return "url: a pushover channel's URL is https://api.pushover.net/1/messages.json?user=<user or group key> (30 letters and digits), optionally &device=<name>";
+    if (!secret || !PUSHOVER_KEY.test(secret))
+      return "secret: a pushover channel needs the application's API token (30 letters and digits) as its secret";
+  }
   if (kind === "telegram") {
     const u = new URL(url);
     if (!/\/bot[^/]+\/sendMessage$/.test(u.pathname) || !u.searchParams.get("chat_id"))
@@ -74,7 +104,7 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
       .where(eq(alertChannels.fleetId, c.var.principal.fleetId))
       .orderBy(asc(alertChannels.createdAt))
       .all();
-    return c.json({ channels: rows.map(channelView) });
+    return c.json({ channels: rows.map(channelView), unavailable: unavailableKinds(c.env) });
   })
   .get("/api/fleets/:fleet/channels/:id", requireFleetRole("admin"), async (c) => {
     const row = await findChannel(c.env, c.var.principal.fleetId, c.req.param("id"));
@@ -86,6 +116,8 @@ export const channelRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables 
     zValidator("json", ChannelBody, jsonError),
     async (c) => {
       const body = c.req.valid("json");
+      const unavailable = unavailableKinds(c.env)[body.kind];
+      if (unavailable) httpError(400, "invalid_request", `kind: ${unavailable}`);
       if (!SECRET_KINDS.has(body.kind) && body.secret !== undefined) unsignedKind(body.kind);
       const problem = kindProblem(body.kind, body.url, body.secret);
       if (problem) httpError(400, "invalid_request", problem);

@@ -6,7 +6,7 @@ import {
   type ChannelView,
   createChannel,
   deleteChannel,
-  listChannels,
+  listChannelsAndKinds,
   testChannel,
   updateChannel,
 } from "../../lib/alerts-api";
@@ -14,7 +14,6 @@ import { errorMessage } from "../../lib/api";
 import { useResource } from "../../lib/use-resource";
 import { ListTable } from "../common/data-table";
 import { Field, FormFooter, useSubmit } from "../common/form";
-import { Options } from "../common/options";
 import { EnabledStatus, ManageButtons, NewButton } from "./row-actions";
 import { AlertsSection, useAction, useEditor } from "./section";
 
@@ -28,12 +27,15 @@ const KIND_LABEL: Record<ChannelKind, string> = {
   telegram: "Telegram",
   pagerduty: "PagerDuty (Events API v2)",
   alertmanager: "Alertmanager",
+  pushover: "Pushover",
+  email: "Email",
 };
 
 /** Kinds that keep a secret, and what the secret is to that service. */
 const SECRET_LABEL: Partial<Record<ChannelKind, string>> = {
   webhook: "Signing secret",
   pagerduty: "Routing key (the integration key of an Events API v2 integration)",
+  pushover: "Application API token (of your Pushover application)",
 };
 
 /** What the URL of each kind is, as the service calls it. */
@@ -47,6 +49,8 @@ const URL_PLACEHOLDER: Record<ChannelKind, string> = {
   telegram: "https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat id>",
   pagerduty: "https://events.pagerduty.com/v2/enqueue",
   alertmanager: "http://alertmanager.example:9093",
+  pushover: "https://api.pushover.net/1/messages.json?user=<user or group key>",
+  email: "mailto:ops@example.com,oncall@example.com",
 };
 const FIELD_LABEL: Record<keyof ChannelInput, string> = {
   name: "Name",
@@ -65,11 +69,14 @@ const COLUMNS = ["Channel", "Kind", "URL", "Status"] as const;
 function ChannelForm({
   fleet,
   channel,
+  unavailable,
   onSaved,
   onCancel,
 }: {
   fleet: string;
   channel?: ChannelView;
+  /** Kinds the hub cannot offer, with what to configure for each. */
+  unavailable: Partial<Record<ChannelKind, string>>;
   onSaved: (secret?: string) => void;
   onCancel: () => void;
 }) {
@@ -128,9 +135,27 @@ function ChannelForm({
               kind.value = e.currentTarget.value as ChannelKind;
             }}
             data-testid="channel-kind"
+            aria-describedby={
+              Object.keys(unavailable)
+                .map((k) => `channel-kind-hint-${k}`)
+                .join(" ") || undefined
+            }
           >
-            <Options labels={KIND_LABEL} />
+            {Object.entries(KIND_LABEL).map(([value, text]) => {
+              const off = unavailable[value as ChannelKind];
+              return (
+                <option key={value} value={value} disabled={off !== undefined} title={off}>
+                  {off ? `${text} (not configured)` : text}
+                </option>
+              );
+            })}
           </select>
+          {!channel &&
+            Object.entries(unavailable).map(([k, hint]) => (
+              <p key={k} id={`channel-kind-hint-${k}`} class="muted small" data-testid="channel-kind-hint">
+                {KIND_LABEL[k as ChannelKind]}: {hint}
+              </p>
+            ))}
         </Field>
         <Field
           label={
@@ -155,9 +180,9 @@ function ChannelForm({
         {kind.value in SECRET_LABEL && (
           <Field
             label={
-              kind.value === "pagerduty"
-                ? `${SECRET_LABEL.pagerduty}${channel ? " (unchanged when empty)" : ""}`
-                : `${SECRET_LABEL.webhook} (optional, at least 16 characters; ${channel ? "unchanged" : "generated"} when empty)`
+              kind.value === "webhook"
+                ? `${SECRET_LABEL.webhook} (optional, at least 16 characters; ${channel ? "unchanged" : "generated"} when empty)`
+                : `${SECRET_LABEL[kind.value]}${channel ? " (unchanged when empty)" : ""}`
             }
             wide
           >
@@ -207,7 +232,7 @@ function TestResult({ r }: { r: ChannelTestResult | string }) {
 
 /** Where notifications go (admin only: URLs and secrets are credentials). */
 export function ChannelsSection({ fleet }: { fleet: string }) {
-  const channels = useResource((signal) => listChannels(fleet, signal), [fleet]);
+  const channels = useResource((signal) => listChannelsAndKinds(fleet, signal), [fleet]);
   const editor = useEditor<ChannelView>();
   const newSecret = useSignal<string | undefined>(undefined);
   const results = useSignal<Record<string, ChannelTestResult | string>>({});
@@ -224,7 +249,7 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
     results.value = { ...results.value, [c.id]: r };
     testing.value = undefined;
   };
-  const list = channels.data ?? [];
+  const list = channels.data?.channels ?? [];
   const edit = (c: ChannelView | "new") => {
     editor.edit(c);
     newSecret.value = undefined;
@@ -241,6 +266,7 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
           key={editor.key}
           fleet={fleet}
           channel={editor.item}
+          unavailable={channels.data?.unavailable ?? {}}
           onSaved={(secret) => {
             editor.close();
             newSecret.value = secret;
