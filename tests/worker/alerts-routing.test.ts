@@ -200,6 +200,12 @@ describe("notification policies", () => {
       .filter((x) => x.url.endsWith("/a"))
       .map((x) => (JSON.parse(x.body) as Sent).groupLabels);
     expect(groupsOfA).toEqual([{ host: "prod-1" }]);
+    // Each channel's delivery history on its own.
+    const history = await api<{
+      notifications: { channelId: string; groupKey: string; summary: { alerts: number } }[];
+    }>(fleet.viewer, "GET", `/api/fleets/${fleet.id}/notifications?channelId=${c.id}`);
+    expect(history.json.notifications.map((n) => [n.channelId, n.summary.alerts])).toEqual([[c.id, 1]]);
+    expect(history.json.notifications[0]?.groupKey).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("sends alerts no policy matches by the default, to every enabled channel when it names none", async () => {

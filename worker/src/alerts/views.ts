@@ -35,8 +35,10 @@ export interface NotificationView {
   alertId: string | null;
   event: NotificationEvent;
   status: NotificationStatus;
-  /** What it announces: the payload's status and first alert. */
-  summary: { status: AlertPayload["status"]; rule: string; host: string } | null;
+  /** What it announces: the payload's status, its first alert, and how many alerts it lists. */
+  summary: { status: AlertPayload["status"]; rule: string; host: string; alerts: number } | null;
+  /** The notification group it went out for; null for tests and messages queued before grouping. */
+  groupKey: string | null;
   attempts: number;
   nextAttemptAt: number | null;
   lastAttemptAt: number | null;

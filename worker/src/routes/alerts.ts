@@ -28,6 +28,8 @@ const AlertsQuery = z.strictObject({
 
 const NotificationsQuery = z.strictObject({
   status: z.enum([...NOTIFICATION_STATUSES, "all"]).optional(),
+  /** One channel's delivery history. */
+  channelId: z.string().max(64).optional(),
   limit,
 });
 
@@ -43,7 +45,7 @@ function summary(id: string, payload: string): NotificationView["summary"] {
   const r = tryDecodeStored(payload, checkAlertPayload, `notifications ${id} payload`);
   if (!r.ok) return null;
   const a = r.value.alerts[0];
-  return a ? { status: r.value.status, rule: a.rule, host: a.host } : null;
+  return a ? { status: r.value.status, rule: a.rule, host: a.host, alerts: r.value.alerts.length } : null;
 }
 
 /** Alert history and notification delivery history of a fleet. */
@@ -122,7 +124,13 @@ export const alertRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>
         .select({ n: notifications, channel: alertChannels.name })
         .from(notifications)
         .innerJoin(alertChannels, eq(alertChannels.id, notifications.channelId))
-        .where(status ? and(fleet, eq(notifications.status, status)) : fleet)
+        .where(
+          and(
+            fleet,
+            status ? eq(notifications.status, status) : undefined,
+            q.channelId ? eq(notifications.channelId, q.channelId) : undefined,
+          ),
+        )
         .orderBy(desc(notifications.createdAt))
         .limit(q.limit ?? 100)
         .all();
@@ -136,6 +144,7 @@ export const alertRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>
             event: n.event,
             status: n.status,
             summary: summary(n.id, n.payload),
+            groupKey: n.groupKey,
             attempts: n.attempts,
             nextAttemptAt: n.status === "pending" ? n.nextAttemptAt : null,
             lastAttemptAt: n.lastAttemptAt,
