@@ -42,6 +42,8 @@ export default defineConfig({
           name: "worker",
           include: ["tests/worker/**/*.test.ts", "tests/security/**/*.test.ts"],
           setupFiles: ["tests/worker/apply-migrations.ts"],
+          // Loopback HTTP servers the probe tests check (workerd's fetch and connect() reach them).
+          globalSetup: ["tests/worker/probe-targets.ts"],
         },
       },
       {

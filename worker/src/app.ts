@@ -13,6 +13,7 @@ import { ingestRoutes } from "./routes/ingest";
 import { liveRoutes } from "./routes/live";
 import { metricsRoutes } from "./routes/metrics";
 import { policyRoutes } from "./routes/policies";
+import { probeRoutes } from "./routes/probes";
 import { ruleRoutes } from "./routes/rules";
 import { seriesRoutes } from "./routes/series";
 import { sessionRoutes } from "./routes/session";
@@ -40,6 +41,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", silenceRoutes)
   .route("/", policyRoutes)
   .route("/", alertRoutes)
+  .route("/", probeRoutes)
   .notFound((c) => c.json({ error: "not_found", message: "no such route" }, 404))
   .onError(onError);
 

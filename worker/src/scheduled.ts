@@ -7,6 +7,8 @@ import { historyDatabases } from "./db/history";
 import { sessions } from "./db/schema";
 import { pruneRollups } from "./fleet/rollup-store";
 import { RETENTION } from "./fleet/series";
+import { probeDeps, runProbes } from "./probes/runner";
+import { pruneProbeHistory } from "./probes/store";
 
 /** Minute of each hour at which retention pruning runs. */
 export const PRUNE_MINUTE = 17;
@@ -24,9 +26,15 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   // every minute would read ~30x more rows than the data is worth.
   const pruning = new Date(now).getUTCMinutes() === PRUNE_MINUTE;
   const pruned = pruning ? await pruneHistory(env, now) : [];
-  if (pruning) await pruneAlerts(env.DB, now);
+  if (pruning) await Promise.all([pruneAlerts(env.DB, now), pruneProbeHistory(env.DB, now)]);
   await db.delete(sessions).where(lt(sessions.expiresAt, now));
+  // Probes first, so alerts see this minute's checks; a failed run fails the cron after the alerts.
+  const probing = await runProbes(env.DB, now, probeDeps(env)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   await runAlerts(env, now, alertDeps(env));
+  if (probing) throw probing;
   const failed = pruned.filter((r) => r.status === "rejected").map((r) => r.reason);
   if (failed.length > 0) throw new AggregateError(failed, "rollup retention failed in a history database");
 }

@@ -1,6 +1,8 @@
 import type { Alert, AlertRule } from "../db/alerts-schema";
 import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
+import { isProbeMetric } from "../probes/keys";
+import { probeObservations } from "../probes/observe";
 import { hostFacts, type Observation, observeRule } from "./observe";
 import { keyObservations, planFleet, type Scope } from "./plan";
 import { HOST_DOWN } from "./rules";
@@ -44,7 +46,7 @@ export async function evaluateFleet(
   const queries = new Map<string, AggregateQuery>();
   const keyOf = (r: AlertRule) => `${r.metric}\n${r.aggregation}\n${r.windowS}`;
   for (const rule of enabled) {
-    if (rule.metric === HOST_DOWN || queries.has(keyOf(rule))) continue;
+    if (rule.metric === HOST_DOWN || isProbeMetric(rule.metric) || queries.has(keyOf(rule))) continue;
     queries.set(keyOf(rule), { metric: rule.metric, agg: rule.aggregation, windowMs: rule.windowS * 1000 });
   }
   const read = await source.read([...queries.values()]);
@@ -52,6 +54,7 @@ export async function evaluateFleet(
   const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
   const observations: Observation[] = [];
   for (const rule of enabled) {
+    if (isProbeMetric(rule.metric)) continue; // probes/observe.ts, below
     const labels = tryDecodeStored(rule.labelMatch, checkLabels, `alert_rules row ${rule.id}: label_match`);
     if (!labels.ok) {
       // An unreadable matcher matches no host (read as "no labels" it would match every host).
@@ -62,6 +65,7 @@ export async function evaluateFleet(
     const spec = { id: rule.id, metric: rule.metric, hostMatch: rule.hostMatch, labelMatch: labels.value };
     observations.push(...observeRule(spec, hosts, values, now));
   }
+  observations.push(...(await probeObservations(db, inputs.fleetId, enabled, now)));
   const actions = planFleet({
     fleetId: inputs.fleetId,
     rules: inputs.rules,

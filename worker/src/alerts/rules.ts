@@ -3,6 +3,7 @@ import { AGGREGATIONS, type AlertRule, COMPARATORS, SEVERITIES } from "../db/ale
 import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import { displayName } from "../http/text";
 import { parseSeriesKey } from "../metrics/catalog";
+import { isProbeMetric } from "../probes/keys";
 
 /** The special metric of host-down rules: missed sampling intervals since the last sample. */
 export const HOST_DOWN = "host.down";
@@ -15,7 +16,10 @@ export const RuleFields = z.strictObject({
   metric: z
     .string()
     .max(300)
-    .refine(isRuleMetric, "unknown metric: a series key (cpu, disk:/), a pattern (disk:*) or host.down"),
+    .refine(
+      isRuleMetric,
+      "unknown metric: a series key (cpu, disk:/), a pattern (disk:*), host.down or a probe key (probe.down:*)",
+    ),
   aggregation: z.enum(AGGREGATIONS),
   windowS: z.number().int().min(60).max(3600),
   comparator: z.enum(COMPARATORS),
@@ -48,7 +52,7 @@ export interface RuleView extends RuleSpec {
 
 /** Whether `metric` is something a rule can watch: a series key, a `name:*` pattern or `host.down`. */
 export function isRuleMetric(metric: string): boolean {
-  return metric === HOST_DOWN || parseSeriesKey(metric) !== undefined;
+  return metric === HOST_DOWN || parseSeriesKey(metric) !== undefined || isProbeMetric(metric);
 }
 
 /** What is wrong with a complete rule (beyond field types), naming the field; undefined when fine. */
