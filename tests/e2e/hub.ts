@@ -62,6 +62,8 @@ export interface HubOptions {
   vars?: Record<string, string>;
   /** Drive the minute cron as `npm start` does (off: a test triggers it when it wants). */
   cron?: boolean;
+  /** Extra `wrangler dev` arguments, e.g. `--config` of a variant of wrangler.toml. */
+  args?: string[];
 }
 
 /** Starts a hub; migrations are applied to its fresh state first. */
@@ -88,6 +90,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       String(inspectorPort),
       "--show-interactive-dev-session=false",
       ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ...(opts.args ?? []),
     ]);
     c.stdout?.on("data", (d: Buffer) => {
       output += d.toString();
