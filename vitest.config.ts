@@ -56,6 +56,22 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Real peers that need packages beyond Node (Alertmanager from apt): `npm run test:peers`
+      // only, so `npm test` keeps running on a machine with Node alone.
+      ...(process.env.FLEETWATCH_PEERS
+        ? [
+            {
+              test: {
+                name: "peers",
+                include: ["tests/peers/**/*.test.ts"],
+                environment: "node",
+                testTimeout: 120_000,
+                hookTimeout: 120_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
