@@ -18,6 +18,7 @@ import { ruleRoutes } from "./routes/rules";
 import { seriesRoutes } from "./routes/series";
 import { sessionRoutes } from "./routes/session";
 import { silenceRoutes } from "./routes/silences";
+import { statusPageRoutes } from "./routes/status-page";
 import { tokenRoutes } from "./routes/tokens";
 import { usageRoutes } from "./routes/usage";
 
@@ -42,6 +43,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", policyRoutes)
   .route("/", alertRoutes)
   .route("/", probeRoutes)
+  .route("/", statusPageRoutes)
   .notFound((c) => c.json({ error: "not_found", message: "no such route" }, 404))
   .onError(onError);
 
