@@ -111,8 +111,8 @@ export async function registerHost(agentToken: string, info = hostInfo()) {
  * overview protocol) binary summaries frames are decoded and collected as
  * `{ type: "summaries", ... }`.
  */
-export async function openLive(fleet: string, token: string, opts: { frames?: 2 } = {}) {
-  const query = opts.frames ? `?frames=${opts.frames}` : "";
+export async function openLive(fleet: string, token: string, opts: { frames?: 2; alerts?: boolean } = {}) {
+  const query = opts.frames ? `?frames=${opts.frames}${opts.alerts ? "&alerts=1" : ""}` : "";
   const res = await call(`/api/fleets/${fleet}/live${query}`, {
     headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` },
   });

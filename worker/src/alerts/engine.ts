@@ -1,7 +1,7 @@
 import { gt, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alertFleets, alertRules, alertSilences, alerts } from "../db/alerts-schema";
-import { fleetEvaluationInputs } from "../fleet/stub";
+import { fleetEvaluationInputs, fleetStub } from "../fleet/stub";
 import { deliverDue } from "./deliver";
 import type { AlertDeps } from "./deps";
 import { dispatchDue } from "./dispatch";
@@ -23,7 +23,10 @@ export interface AlertRunSummary {
 }
 
 function fleetSource(env: Env, fleetId: string): FleetSource {
-  return { read: (queries) => fleetEvaluationInputs(env, fleetId, queries) };
+  return {
+    read: (queries) => fleetEvaluationInputs(env, fleetId, queries),
+    publish: (update) => fleetStub(env, fleetId).publishAlerts(update),
+  };
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {

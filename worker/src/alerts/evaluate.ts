@@ -3,10 +3,12 @@ import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import { isProbeMetric } from "../probes/keys";
 import { probeObservations } from "../probes/observe";
+import { type AlertBoardUpdate, openAfter } from "./live-board";
 import { hostFacts, type Observation, observeRule } from "./observe";
-import { keyObservations, planFleet, type Scope } from "./plan";
-import { HOST_DOWN } from "./rules";
-import type { ActiveSilence } from "./silences";
+import { roundValue } from "./payload";
+import { type Action, type Keyed, keyObservations, planFleet, type Scope } from "./plan";
+import { HOST_DOWN, parseLabels } from "./rules";
+import { type ActiveSilence, isSilenced } from "./silences";
 import { applyActions } from "./store";
 
 /**
@@ -15,6 +17,8 @@ import { applyActions } from "./store";
  */
 export interface FleetSource {
   read(queries: AggregateQuery[]): Promise<EvaluationRead>;
+  /** Shows the open alerts after the evaluation on the fleet's dashboards. */
+  publish?(update: AlertBoardUpdate): Promise<void>;
 }
 
 /** Everything D1 holds that one fleet's evaluation needs. */
@@ -66,16 +70,55 @@ export async function evaluateFleet(
     observations.push(...observeRule(spec, hosts, values, now));
   }
   observations.push(...(await probeObservations(db, inputs.fleetId, enabled, now)));
+  const keyed = await keyObservations(inputs.fleetId, observations);
   const actions = planFleet({
     fleetId: inputs.fleetId,
     rules: inputs.rules,
     open: inputs.open,
-    observations: await keyObservations(inputs.fleetId, observations),
+    observations: keyed,
     silences: inputs.silences,
     now,
     scope,
   });
   await applyActions(db, inputs.fleetId, actions, inputs.baseUrl, now);
+  if (source.publish) await publishBoard(source.publish, inputs, actions, keyed, now, scope);
+}
+
+/**
+ * Tells the fleet's object the open alerts after this evaluation, with the
+ * values just observed, for its dashboards. Shown state only (D1 holds the
+ * alerts): a failure is logged and the next evaluation sends it again.
+ */
+async function publishBoard(
+  publish: NonNullable<FleetSource["publish"]>,
+  inputs: FleetInputs,
+  actions: Action[],
+  keyed: Keyed[],
+  now: number,
+  scope: Scope | undefined,
+): Promise<void> {
+  const observed = new Map(keyed.map((o) => [o.fingerprint, roundValue(o.value)]));
+  const silenced = (a: Alert) =>
+    isSilenced(
+      inputs.silences,
+      { rule: a.ruleName, hostname: a.hostname, severity: a.severity, labels: parseLabels(a.labels) },
+      now,
+    );
+  let alerts = openAfter(inputs.open, actions, observed, silenced);
+  if (scope) alerts = alerts.filter((a) => scope.ruleIds.has(a.ruleId) && scope.hostIds.has(a.hostId));
+  // A quiet fleet (nothing open before or after) costs its object no request per minute; the
+  // board's "evaluated at" only shows beside open alerts.
+  if (inputs.open.length === 0 && alerts.length === 0) return;
+  const update: AlertBoardUpdate = {
+    evaluatedAt: now,
+    alerts,
+    ...(scope ? { scope: { ruleIds: [...scope.ruleIds], hostIds: [...scope.hostIds] } } : {}),
+  };
+  try {
+    await publish(update);
+  } catch (e) {
+    console.error(`alerts: showing fleet ${inputs.fleetId}'s alerts live failed:`, e);
+  }
 }
 
 /** Where links in a fleet's notifications start: PUBLIC_URL, else the origin its API was used from. */

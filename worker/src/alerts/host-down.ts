@@ -23,6 +23,8 @@ export async function recordHostDown(
   changed: string[],
   hosts: HostView[],
   now = Date.now(),
+  /** Shows the changed alerts on the fleet's dashboards (the object's alert board). */
+  publish?: FleetSource["publish"],
 ): Promise<void> {
   if (!fleetId || changed.length === 0) return;
   try {
@@ -55,7 +57,10 @@ export async function recordHostDown(
         .get(),
     ]);
     const scope: Scope = { ruleIds: new Set(ruleIds), hostIds: new Set(changed) };
-    const source: FleetSource = { read: async (queries) => ({ hosts, values: queries.map(() => []) }) };
+    const source: FleetSource = {
+      read: async (queries) => ({ hosts, values: queries.map(() => []) }),
+      ...(publish ? { publish } : {}),
+    };
     const silenced = silences.map((s) => ({ ...s, matchers: parseMatchers(s.matchers) }));
     await evaluateFleet(
       env.DB,

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { AlertBoardUpdate } from "../alerts/live-board";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import type { HostInfoView, HostView, SeriesExport, SeriesResult } from "../metrics/types";
 import { type FleetParts, loadFleet, wireFleet } from "./fleet-parts";
@@ -117,6 +118,11 @@ export class FleetDO extends DurableObject<Env> {
   /** Everything one alert evaluation reads, in one request: every host and one aggregate per query. */
   evaluationInputs(queries: AggregateQuery[]): Promise<EvaluationRead> {
     return this.enter(() => this.p.queries.evaluationInputs(queries));
+  }
+
+  /** The fleet's open alerts after an evaluation, for its dashboards (alerts/live-board.ts). */
+  publishAlerts(update: AlertBoardUpdate): Promise<void> {
+    return this.enter(() => this.p.viewers.alerts(this.p.board.apply(update)));
   }
 
   /** Ends a revoked token's streams (at their next message) and closes its dashboard sockets. */

@@ -2,6 +2,7 @@ import { type ConnectFetchHandler, createConnectFetchHandler } from "../rpc/conn
 import { registerIngestService } from "../rpc/ingest-service";
 import { isDirectStream, serveStreamDirect } from "../rpc/stream-direct";
 import { AlarmClock } from "./alarm-clock";
+import { AlertBoardStore } from "./alert-board";
 import { FlushHealth } from "./flush-health";
 import { HostTable } from "./host-table";
 import { FleetIngest } from "./ingest-core";
@@ -24,6 +25,7 @@ export interface FleetParts {
   raw: RawWindow;
   rollups: RollupStore;
   health: FlushHealth;
+  board: AlertBoardStore;
   alarms: AlarmClock;
   viewers: Viewers;
   shards: ShardRole;
@@ -56,11 +58,17 @@ export function wireFleet(
   });
   const rollups = new RollupStore(sql, raw, usage);
   const health = new FlushHealth(sql);
+  const board = new AlertBoardStore(sql);
   const alarms = new AlarmClock(ctx.storage, log);
   const alarmBy = (t: number) => alarms.by(t);
   const viewers = new Viewers(
     ctx,
-    { fleet: () => meta.fleetId, views: () => shards.allViews(), view: (id) => shards.viewOf(id) },
+    {
+      fleet: () => meta.fleetId,
+      views: () => shards.allViews(),
+      view: (id) => shards.viewOf(id),
+      alertsFrame: () => board.frame(),
+    },
     usage,
     log,
   );
@@ -69,7 +77,7 @@ export function wireFleet(
   const ingest = new FleetIngest(hosts, raw, rollups, shards, statuses, usage, { transaction, alarmBy });
   const queries = new FleetQueries(env, meta, hosts, raw, rollups);
   const upkeep = new Upkeep({
-    ...{ env, meta, hosts, raw, rollups, shards, statuses, viewers, health },
+    ...{ env, meta, hosts, raw, rollups, shards, statuses, viewers, health, board },
     transaction,
     log,
   });
@@ -84,6 +92,7 @@ export function wireFleet(
     raw,
     rollups,
     health,
+    board,
     alarms,
     viewers,
     shards,
@@ -102,6 +111,7 @@ export function loadFleet(p: FleetParts, now: number): void {
   }
   p.meta.load();
   p.health.load();
+  p.board.load();
   p.hosts.load(now);
   p.shards.views.load(now);
   p.rollups.load();

@@ -35,6 +35,8 @@ export interface SocketAttachment {
   frames?: FrameProtocol;
   /** Hosts whose full state this socket subscribed to (overview protocol). */
   subscribed?: string[];
+  /** The dashboard reads `alerts` frames (`/live?frames=2&alerts=1`); older ones would resync on them. */
+  alerts?: boolean;
 }
 
 /** Host ids as a dashboard may send them: a short list of short strings. */

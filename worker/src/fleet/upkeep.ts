@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { recordHostDown } from "../alerts/host-down";
 import { historyDatabases } from "../db/history";
 import { nextAlarm, RAW_FLUSH_SLACK_MS, RAW_PRUNE_EVERY_MS, STATE_FLUSH_INTERVAL_MS } from "./alarm-plan";
+import type { AlertBoardStore } from "./alert-board";
 import type { FlushHealth } from "./flush-health";
 import type { HostTable } from "./host-table";
 import type { FleetMeta } from "./meta";
@@ -23,6 +24,7 @@ export interface UpkeepParts {
   statuses: StatusWatch;
   viewers: Viewers;
   health: FlushHealth;
+  board: AlertBoardStore;
   transaction(fn: () => void): void;
   log(where: string, e: unknown): void;
 }
@@ -92,9 +94,11 @@ export class Upkeep {
   }
 
   private async hostDown(now: number): Promise<void> {
-    const { statuses, meta, hosts, env } = this.p;
+    const { statuses, meta, hosts, env, board, viewers } = this.p;
     if (!statuses.hasPending || !meta.fleetId) return;
-    await recordHostDown(env, meta.fleetId, statuses.take(), hosts.views(), now);
+    await recordHostDown(env, meta.fleetId, statuses.take(), hosts.views(), now, async (u) =>
+      viewers.alerts(board.apply(u)),
+    );
   }
 
   private async flushRollups(now: number): Promise<void> {

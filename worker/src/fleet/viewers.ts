@@ -16,6 +16,8 @@ export interface ViewerSource {
   views(): HostView[];
   /** A host's current view, for coalesced frames. */
   view(id: string): HostView | undefined;
+  /** The fleet's open alerts as an `alerts` frame. */
+  alertsFrame(): string;
 }
 
 /** Reads a socket's attachment; null for a socket accepted by an older version without one. */
@@ -41,7 +43,7 @@ export class Viewers {
 
   constructor(
     private readonly ctx: DurableObjectState,
-    source: ViewerSource,
+    private readonly source: ViewerSource,
     private readonly usage: Usage,
     private readonly log: (where: string, e: unknown) => void,
   ) {
@@ -94,11 +96,14 @@ export class Viewers {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [VIEWER, `token:${tokenId}`]);
-    const frames: FrameProtocol = new URL(req.url).searchParams.get("frames") === "2" ? 2 : 1;
+    const params = new URL(req.url).searchParams;
+    const frames: FrameProtocol = params.get("frames") === "2" ? 2 : 1;
     const attachment: SocketAttachment = { v: 1, tokenId, role, connectedAt: Date.now(), frames };
+    if (frames === 2 && params.get("alerts") === "1") attachment.alerts = true;
     this.setAttachment(server, attachment);
     server.send(this.broadcaster.snapshot(attachment));
     this.usage.wsMessagesOut++;
+    if (attachment.alerts) this.reply(server, this.source.alertsFrame());
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -126,6 +131,7 @@ export class Viewers {
     }
     if (req.type === "resync") {
       this.reply(ws, this.broadcaster.snapshot(att));
+      if (att.alerts) this.reply(ws, this.source.alertsFrame());
       return;
     }
     const subscribed = new Set(att.subscribed ?? []);
@@ -156,6 +162,18 @@ export class Viewers {
    */
   closed(ws: WebSocket, code: number): void {
     if (ws.readyState === WebSocket.OPEN) ws.close(code === 1005 ? 1000 : code, "closing");
+  }
+
+  /** The fleet's open alerts changed or were evaluated again: every dashboard that reads them hears now. */
+  alerts(frame: string): void {
+    for (const ws of this.ctx.getWebSockets(VIEWER)) {
+      if (!this.attachment(ws).alerts) continue;
+      try {
+        this.reply(ws, frame);
+      } catch (e) {
+        this.log("alerts", e);
+      }
+    }
   }
 
   /** Closes a revoked token's sockets; returns how many. */
