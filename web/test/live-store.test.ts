@@ -63,7 +63,7 @@ describe("LiveStore", () => {
   it("connects to the fleet's wss URL on the page's origin", () => {
     const s = make();
     s.connect("fleet 1");
-    expect(FakeSocket.all[0]?.url).toBe("wss://fw.example/api/fleets/fleet%201/live?frames=2");
+    expect(FakeSocket.all[0]?.url).toBe("wss://fw.example/api/fleets/fleet%201/live?frames=2&alerts=1");
     expect(s.status.value).toBe("connecting");
   });
 
@@ -83,6 +83,37 @@ describe("LiveStore", () => {
     ws?.frame({ type: "removed", serverTime: 3, hostIds: ["a"] });
     vi.advanceTimersByTime(20);
     expect(ids(s)).toEqual(["b", "c"]);
+  });
+
+  it("keeps the fleet's open alerts from alerts frames, before or after the snapshot, and forgets them on disconnect", () => {
+    const s = make();
+    s.connect("f");
+    const ws = FakeSocket.all[0];
+    ws?.open();
+    const alert = {
+      id: "al_1",
+      fingerprint: "fp",
+      ruleId: "r",
+      rule: "cpu high",
+      severity: "critical",
+      hostId: "a",
+      host: "web-1",
+      series: "cpu",
+      state: "firing",
+      value: 97.5,
+      threshold: 90,
+      pendingSince: 1,
+      startsAt: 1,
+      silenced: false,
+    };
+    ws?.frame({ type: "alerts", serverTime: 2, evaluatedAt: 60_000, alerts: [alert] });
+    expect(s.alerts.value).toEqual({ evaluatedAt: 60_000, alerts: [alert] });
+    // A malformed one is not taken (and asks for a snapshot like any frame it cannot read).
+    ws?.frame({ type: "alerts", serverTime: 3, evaluatedAt: 120_000, alerts: [{ ...alert, state: "boom" }] });
+    expect(s.alerts.value?.evaluatedAt).toBe(60_000);
+    expect(ws?.sent).toContain(JSON.stringify({ type: "resync" }));
+    s.disconnect();
+    expect(s.alerts.value).toBeUndefined();
   });
 
   it("asks for a snapshot when summaries come from another generation", () => {

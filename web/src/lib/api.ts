@@ -154,10 +154,10 @@ export function getSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesR
   );
 }
 
-/** Same-origin WebSocket URL of the fleet's live feed (wss on https pages), on the overview protocol. */
+/** Same-origin WebSocket URL of the fleet's live feed (wss on https pages): the overview protocol, with alerts. */
 export function liveUrl(fleet: string, loc: Pick<Location, "protocol" | "host"> = location): string {
   const scheme = loc.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${loc.host}${fleetApi.live.$path({ param: params({ fleet }) })}?frames=2`;
+  return `${scheme}//${loc.host}${fleetApi.live.$path({ param: params({ fleet }) })}?frames=2&alerts=1`;
 }
 
 /** A message fit to show a person, from anything thrown. */

@@ -34,7 +34,8 @@ export async function refreshFleetAlerts(fleet: string, signal?: AbortSignal): P
   if (signal?.aborted) return;
   batch(() => {
     if (rules.status === "fulfilled") thresholds.value = thresholdsFromRules(rules.value);
-    if (firing.status === "fulfilled") firingCount.value = firing.value.alerts.length;
+    // Once the hub sends the alerts live, they are the count (the list may be older).
+    if (firing.status === "fulfilled" && !live.alerts.peek()) firingCount.value = firing.value.alerts.length;
     thresholdsSettled.value = true;
   });
 }
@@ -55,6 +56,10 @@ export function watchFleetAlerts(fleet: string): () => void {
     if (opened) refresh();
     opened = true;
   });
+  const stopBoard = effect(() => {
+    const board = live.alerts.value;
+    if (board) firingCount.value = board.alerts.filter((a) => a.state === "firing").length;
+  });
   const timer = setInterval(() => {
     if (document.visibilityState === "visible") refresh();
   }, POLL_MS);
@@ -64,6 +69,7 @@ export function watchFleetAlerts(fleet: string): () => void {
   return () => {
     ctrl.abort();
     stopOnOpen();
+    stopBoard();
     clearInterval(timer);
     clearTimeout(settle);
     batch(() => {

@@ -1,3 +1,4 @@
+import type { AlertsFrame, LiveAlert } from "../../../worker/src/alerts/live-board";
 import {
   decodeSummaries,
   type LiveEntry,
@@ -46,8 +47,21 @@ function isHostView(v: unknown): v is HostView {
   );
 }
 
+function isLiveAlert(v: unknown): v is LiveAlert {
+  return (
+    isRecord(v) &&
+    typeof v.id === "string" &&
+    typeof v.hostId === "string" &&
+    typeof v.host === "string" &&
+    typeof v.rule === "string" &&
+    (v.state === "firing" || v.state === "pending") &&
+    (v.severity === "warning" || v.severity === "critical") &&
+    typeof v.value === "number"
+  );
+}
+
 /** A frame of the overview protocol: text frames parsed, binary summaries decoded. */
-export type Frame = OverviewFrame | (SummariesFrame & { type: "summaries" });
+export type Frame = OverviewFrame | AlertsFrame | (SummariesFrame & { type: "summaries" });
 
 /** Parses a frame the hub sent; undefined for anything that is not a known, well-formed frame. */
 export function parseFrame(data: string | ArrayBuffer): Frame | undefined {
@@ -73,6 +87,12 @@ export function parseFrame(data: string | ArrayBuffer): Frame | undefined {
         : undefined;
     case "host":
       return typeof v.hostId === "string" && (v.host === null || isHostView(v.host))
+        ? (v as Frame)
+        : undefined;
+    case "alerts":
+      return (v.evaluatedAt === null || typeof v.evaluatedAt === "number") &&
+        Array.isArray(v.alerts) &&
+        v.alerts.every(isLiveAlert)
         ? (v as Frame)
         : undefined;
     case "removed":
@@ -124,7 +144,7 @@ export class OverviewModel {
   readonly #indexOf = new Map<string, number>();
 
   /** Folds a frame (not `host`) into `p`. False when the store must ask for a snapshot. */
-  apply(frame: Exclude<Frame, { type: "host" }>, p: PendingChanges): boolean {
+  apply(frame: Exclude<Frame, { type: "host" | "alerts" }>, p: PendingChanges): boolean {
     p.serverTime = frame.serverTime;
     switch (frame.type) {
       case "overview":

@@ -1,4 +1,5 @@
 import { batch, type ReadonlySignal, type Signal, signal } from "@preact/signals";
+import type { AlertBoard } from "../../../worker/src/alerts/live-board";
 import { type LiveHost, MAX_SUBSCRIBED } from "../../../worker/src/metrics/summary";
 import type { HostView, LiveRequest } from "../../../worker/src/metrics/types";
 import { liveUrl } from "./api";
@@ -87,6 +88,8 @@ export class LiveStore {
   readonly clockSkewMs = signal(0);
   /** The fleet connected to, if any. */
   readonly fleet = signal<string | undefined>(undefined);
+  /** The fleet's open alerts as the hub last evaluated them; undefined until the hub sent them. */
+  readonly alerts = signal<AlertBoard | undefined>(undefined);
   /** The last minutes of subscribed hosts' figures, filled as their states arrive (for sparklines). */
   readonly recent = new RecentValues();
 
@@ -142,6 +145,7 @@ export class LiveStore {
     batch(() => {
       for (const sub of this.#subs.values()) sub.state.value = undefined;
       this.fleet.value = undefined;
+      this.alerts.value = undefined;
       this.hosts.value = new Map();
       this.loaded.value = false;
       this.status.value = "closed";
@@ -230,6 +234,10 @@ export class LiveStore {
     }
     if (frame.type === "host") {
       this.#hostState(frame);
+      return;
+    }
+    if (frame.type === "alerts") {
+      this.alerts.value = { evaluatedAt: frame.evaluatedAt, alerts: frame.alerts };
       return;
     }
     if (frame.type === "overview") {

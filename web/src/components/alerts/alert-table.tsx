@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import type { LiveAlert } from "../../../../worker/src/alerts/live-board";
 import { type AlertView, createSilence } from "../../lib/alerts-api";
 import { now } from "../../lib/clock";
 import { formatAgo, formatDateTime } from "../../lib/format";
@@ -94,6 +95,33 @@ function SilenceForm({
   );
 }
 
+/**
+ * The value: for an open alert the one the last evaluation saw (the live
+ * board), else the value at the alert's last transition.
+ */
+function ValueCell({
+  alert,
+  live,
+  evaluatedAt,
+}: {
+  alert: AlertView;
+  live: LiveAlert | undefined;
+  evaluatedAt: number | null;
+}) {
+  const value = live?.value ?? alert.value;
+  const title =
+    live && evaluatedAt !== null
+      ? `At the last evaluation, ${formatDateTime(evaluatedAt)}`
+      : alert.state === "resolved"
+        ? "When it resolved"
+        : "When it last changed state";
+  return (
+    <td class="num" title={title} data-testid="alert-value" data-live={live ? "true" : "false"}>
+      {formatMetricValue(alert.series, value)}
+    </td>
+  );
+}
+
 function StateCell({ alert }: { alert: AlertView }) {
   return (
     <td>
@@ -118,6 +146,8 @@ export function AlertTable({
   empty,
   testId,
   onChanged,
+  current,
+  evaluatedAt,
 }: {
   fleet: string;
   alerts: AlertView[];
@@ -125,6 +155,10 @@ export function AlertTable({
   empty: string;
   testId: string;
   onChanged: () => void;
+  /** Open alerts as the hub last evaluated them (the live board), by id: their current values. */
+  current?: ReadonlyMap<string, LiveAlert>;
+  /** When that evaluation ran. */
+  evaluatedAt?: number | null;
 }) {
   const silencing = useSignal<string | undefined>(undefined);
   const t = now.value;
@@ -160,7 +194,7 @@ export function AlertTable({
               <Link href={hostPath(a.hostId)}>{a.host}</Link>
               {instance && <span class="muted"> {instance}</span>}
             </td>
-            <td class="num">{formatMetricValue(a.series, a.value)}</td>
+            <ValueCell alert={a} live={current?.get(a.id)} evaluatedAt={evaluatedAt ?? null} />
             <td class="num">{formatMetricValue(a.series, a.threshold)}</td>
             <td>
               <time dateTime={new Date(since).toISOString()} title={formatDateTime(since)}>

@@ -1,7 +1,10 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import type { AlertBoard } from "../../../../worker/src/alerts/live-board";
 import { type AlertList, listAlerts, listRules, listSilences } from "../../lib/alerts-api";
+import { now } from "../../lib/clock";
 import { firingCount } from "../../lib/fleet-alerts";
-import { formatDateTime } from "../../lib/format";
+import { formatAgo, formatDateTime } from "../../lib/format";
+import { live } from "../../lib/live";
 import { session } from "../../lib/session";
 import { thresholds, thresholdsFromRules } from "../../lib/thresholds";
 import { type Resource, useResource } from "../../lib/use-resource";
@@ -14,8 +17,6 @@ import { SilencesSection } from "./silences-section";
 import "../../styles/forms.css";
 import "../../styles/alerts.css";
 
-/** Rules are evaluated once a minute by the hub's cron: refreshing faster shows nothing new. */
-const REFRESH_MS = 30_000;
 /** Open alerts listed at most. */
 const ACTIVE_LIMIT = 200;
 
@@ -36,15 +37,42 @@ function AlertsList({
   fleet: string;
   admin: boolean;
   onChanged: () => void;
+  board?: AlertBoard | undefined;
 }) {
   const { id, title, empty } = LISTS[kind];
+  const { board, ...rest } = table;
+  const current = useMemo(() => new Map(board?.alerts.map((a) => [a.id, a])), [board]);
+  const evaluated = board?.evaluatedAt;
   return (
-    <AlertsSection id={id} title={title} error={list.error}>
+    <AlertsSection
+      id={id}
+      title={title}
+      error={list.error}
+      actions={
+        kind === "active" &&
+        evaluated != null && (
+          <span class="muted" data-testid="alerts-evaluated" title={formatDateTime(evaluated)}>
+            Rules evaluated {formatAgo(evaluated, now.value)} (every minute)
+          </span>
+        )
+      }
+    >
       {list.data && (
-        <AlertTable alerts={list.data.alerts} empty={empty} testId={`alerts-${kind}`} {...table} />
+        <AlertTable
+          alerts={list.data.alerts}
+          empty={empty}
+          testId={`alerts-${kind}`}
+          {...rest}
+          {...(kind === "active" ? { current, evaluatedAt: evaluated ?? null } : {})}
+        />
       )}
     </AlertsSection>
   );
+}
+
+/** What changes the lists: an alert opening, changing state or closing (not a new value). */
+function boardKey(board: AlertBoard | undefined): string | undefined {
+  return board?.alerts.map((a) => `${a.id}:${a.state}:${a.silenced ? 1 : 0}`).join(",");
 }
 
 /**
@@ -67,14 +95,20 @@ export function AlertsPage() {
 
   useEffect(() => {
     document.title = "Alerts · fleetwatch";
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") refresh();
-    }, REFRESH_MS);
     return () => {
-      clearInterval(timer);
       document.title = "fleetwatch";
     };
   }, [fleet]);
+
+  // The hub sends the fleet's open alerts after every evaluation: the lists follow without polling.
+  const board = live.alerts.value;
+  const key = boardKey(board);
+  const seen = useRef(key);
+  useEffect(() => {
+    if (key === undefined || key === seen.current) return;
+    seen.current = key;
+    refresh();
+  }, [key]);
 
   // What this page loads is newer than the header's summary: share it (when the list is whole).
   useEffect(() => {
@@ -109,7 +143,7 @@ export function AlertsPage() {
             : undefined
         }
       />
-      <AlertsList kind="active" list={active} fleet={fleet} admin={admin} onChanged={refresh} />
+      <AlertsList kind="active" list={active} fleet={fleet} admin={admin} onChanged={refresh} board={board} />
       <AlertsList kind="recent" list={recent} fleet={fleet} admin={false} onChanged={refresh} />
       <SilencesSection fleet={fleet} admin={admin} silences={silences} onChanged={refresh} />
       <RulesSection fleet={fleet} admin={admin} rules={rules} />
