@@ -11,6 +11,11 @@ import { session } from "./lib/session";
 const HostPage = lazy(() => import("./components/host/host-page").then((m) => m.HostPage));
 /** Alerts, rules and channels: their own chunk too (forms and tables nobody needs on first paint). */
 const AlertsPage = lazy(() => import("./components/alerts/alerts-page").then((m) => m.AlertsPage));
+/** Uptime probes and the public status page's settings: their own chunks. */
+const ProbesPage = lazy(() => import("./components/probes/probes-page").then((m) => m.ProbesPage));
+const StatusSettingsPage = lazy(() =>
+  import("./components/status/status-settings-page").then((m) => m.StatusSettingsPage),
+);
 /** Settings (access tokens): admins only, rarely visited. */
 const SettingsPage = lazy(() => import("./components/settings/settings-page").then((m) => m.SettingsPage));
 
@@ -23,6 +28,10 @@ function Routes() {
       return <HostPage key={r.id} id={r.id} />;
     case "alerts":
       return <AlertsPage />;
+    case "probes":
+      return <ProbesPage />;
+    case "status-page":
+      return <StatusSettingsPage />;
     case "settings":
       return <SettingsPage />;
     case "not-found":

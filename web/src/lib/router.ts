@@ -9,6 +9,8 @@ export type Route =
   | { name: "fleet" }
   | { name: "host"; id: string }
   | { name: "alerts" }
+  | { name: "probes" }
+  | { name: "status-page" }
   | { name: "settings" }
   | { name: "not-found"; path: string };
 
@@ -23,11 +25,15 @@ export function matchRoute(path: string): Route {
   const p = path.length > 1 ? path.replace(/\/+$/, "") : path;
   if (p === "/" || p === "") return { name: "fleet" };
   if (p === "/alerts") return { name: "alerts" };
+  if (p === "/probes") return { name: "probes" };
+  if (p === "/status-page") return { name: "status-page" };
   if (p === "/settings") return { name: "settings" };
   const host = /^\/hosts\/([^/]+)$/.exec(p);
   if (host?.[1]) {
     try {
-      return { name: "host", id: decodeURIComponent(host[1]) };
+      const id = decodeURIComponent(host[1]);
+      // Alerts of probes link to `/hosts/probe:<id>`: their page is the probes list.
+      return id.startsWith("probe:") ? { name: "probes" } : { name: "host", id };
     } catch {
       // Malformed percent-encoding: fall through to not-found.
     }

@@ -29,6 +29,14 @@ export function Header() {
           <Link href="/alerts" class="nav-link" aria-current={name === "alerts" ? "page" : undefined}>
             Alerts
           </Link>
+          <Link
+            href="/probes"
+            class="nav-link"
+            aria-current={name === "probes" || name === "status-page" ? "page" : undefined}
+            data-testid="nav-probes"
+          >
+            Probes
+          </Link>
           {s.state === "signed-in" && s.info.role === "admin" && (
             <Link
               href="/settings"
