@@ -1,16 +1,19 @@
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { AlertBoard } from "../../../../worker/src/alerts/live-board";
-import { type AlertList, listAlerts, listRules, listSilences } from "../../lib/alerts-api";
+import { type AlertList, listAlerts, listChannels, listRules, listSilences } from "../../lib/alerts-api";
 import { now } from "../../lib/clock";
 import { firingCount } from "../../lib/fleet-alerts";
 import { formatAgo, formatDateTime } from "../../lib/format";
 import { live } from "../../lib/live";
+import { listMuteIntervals, listPolicies } from "../../lib/routing-api";
 import { session } from "../../lib/session";
 import { thresholds, thresholdsFromRules } from "../../lib/thresholds";
 import { type Resource, useResource } from "../../lib/use-resource";
 import { ErrorNotice } from "../common/notice";
 import { AlertTable } from "./alert-table";
 import { ChannelsSection } from "./channels-section";
+import { MuteIntervalsSection } from "./mute-intervals-section";
+import { PoliciesSection } from "./policies-section";
 import { RulesSection } from "./rules-section";
 import { AlertsSection } from "./section";
 import { SilencesSection } from "./silences-section";
@@ -87,6 +90,13 @@ export function AlertsPage() {
   const recent = useResource((signal) => listAlerts(fleet, "resolved", 25, signal), [fleet]);
   const silences = useResource((signal) => listSilences(fleet, signal), [fleet]);
   const rules = useResource((signal) => listRules(fleet, signal), [fleet]);
+  const policies = useResource((signal) => listPolicies(fleet, signal), [fleet]);
+  const mutes = useResource((signal) => listMuteIntervals(fleet, signal), [fleet]);
+  // Channel names for the policies (admins only: channels are credentials).
+  const channels = useResource(
+    (signal) => (admin ? listChannels(fleet, signal) : Promise.resolve(undefined)),
+    [fleet, admin],
+  );
   const refresh = () => {
     active.reload();
     recent.reload();
@@ -146,6 +156,14 @@ export function AlertsPage() {
       <AlertsList kind="active" list={active} fleet={fleet} admin={admin} onChanged={refresh} board={board} />
       <AlertsList kind="recent" list={recent} fleet={fleet} admin={false} onChanged={refresh} />
       <SilencesSection fleet={fleet} admin={admin} silences={silences} onChanged={refresh} />
+      <PoliciesSection
+        fleet={fleet}
+        admin={admin}
+        policies={policies}
+        channels={channels.data}
+        mutes={mutes.data ?? []}
+      />
+      <MuteIntervalsSection fleet={fleet} admin={admin} mutes={mutes} onChanged={policies.reload} />
       <RulesSection fleet={fleet} admin={admin} rules={rules} />
       {admin ? (
         <ChannelsSection fleet={fleet} />

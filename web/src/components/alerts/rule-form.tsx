@@ -97,7 +97,7 @@ function draftOf(r: RuleView | undefined): Draft {
 }
 
 /** `env=prod, role=web*` -> `{env: "prod", role: "web*"}`; the hub validates the rest. */
-function parseLabelMatch(text: string): Record<string, string> {
+export function parseLabelMatch(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of text.split(",")) {
     const p = part.trim();

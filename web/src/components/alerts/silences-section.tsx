@@ -4,7 +4,7 @@ import type { Resource } from "../../lib/use-resource";
 import { ListTable } from "../common/data-table";
 import { AlertsSection, useAction } from "./section";
 
-function matchersText(m: SilenceMatchers): string {
+export function matchersText(m: SilenceMatchers): string {
   const parts: string[] = [];
   if (m.rule !== undefined) parts.push(`rule ${m.rule}`);
   if (m.host !== undefined) parts.push(`host ${m.host}`);
