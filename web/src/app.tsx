@@ -16,6 +16,10 @@ const ProbesPage = lazy(() => import("./components/probes/probes-page").then((m)
 const StatusSettingsPage = lazy(() =>
   import("./components/status/status-settings-page").then((m) => m.StatusSettingsPage),
 );
+/** The fleet's trends (top hosts, heatmap; uPlot): their own chunk. */
+const TrendsPage = lazy(() => import("./components/fleet/trends-page").then((m) => m.TrendsPage));
+/** TV mode: the fleet on a wall display, no header. */
+const KioskPage = lazy(() => import("./components/fleet/kiosk-page").then((m) => m.KioskPage));
 /** Settings (access tokens): admins only, rarely visited. */
 const SettingsPage = lazy(() => import("./components/settings/settings-page").then((m) => m.SettingsPage));
 
@@ -24,6 +28,10 @@ function Routes() {
   switch (r.name) {
     case "fleet":
       return <FleetPage />;
+    case "trends":
+      return <TrendsPage />;
+    case "kiosk":
+      return <KioskPage />;
     case "host":
       return <HostPage key={r.id} id={r.id} />;
     case "alerts":
@@ -50,6 +58,7 @@ export function App() {
     );
   }
   if (s.state === "signed-out") return <SignIn error={s.error} />;
+  if (route.value.name === "kiosk") return <Routes />;
   return (
     <>
       <Header />

@@ -114,7 +114,7 @@ describe("the rule form", () => {
       body: { name: "Hot", metric: "cpu", windowS: 30, threshold: 50, clearThreshold: 50, forS: 0 },
     });
     const error = root.byTestId("form-error")[0];
-    expect(error?.textContent).toBe("Window: Too small: expected number to be >=60");
+    expect(error?.textContent).toBe("Window: At least 60 s");
     expect(error?.getAttribute("role")).toBe("alert");
     const windowInput = byName("windowS");
     expect(windowInput?.getAttribute("aria-invalid")).toBe("true");

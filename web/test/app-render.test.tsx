@@ -83,7 +83,7 @@ describe("app rendering", () => {
     const metric = (c: FakeElement | undefined, m: string) =>
       c?.findAll((e) => e.getAttribute("data-metric") === m)[0]?.textContent;
     expect(metric(hotCard, "cpu")).toBe("95 %");
-    expect(metric(hotCard, "net.rx")).toBe("1.2 MB/s");
+    expect(metric(hotCard, "net.rx")).toBe("1.2 MiB/s");
     expect(metric(hotCard, "last-seen")).toMatch(/ago$/);
     expect(cards[1]?.byTestId("host-health")[0]?.textContent).toBe("Stale");
     const counts = root.byTestId("status-counts")[0];

@@ -26,6 +26,37 @@ export const sortDir = signal<SortDir>("asc");
 export const textFilter = signal("");
 export const statusFilter = signal<StatusFilter>("all");
 
+/** Query parameter that keeps the grouping in the page's URL (`/?group=env`), so it survives a reload. */
+export const GROUP_PARAM = "group";
+
+function urlGroup(): string {
+  if (typeof location === "undefined") return "";
+  return new URLSearchParams(location.search).get(GROUP_PARAM)?.trim() ?? "";
+}
+
+/** Label key the hosts are grouped by; "" lists them ungrouped. */
+export const groupBy = signal(urlGroup());
+
+/**
+ * Groups by a label key and writes it into the URL (replacing the history
+ * entry: a grouping is a view of the page, not a place to go back to).
+ */
+export function setGroupBy(key: string): void {
+  groupBy.value = key;
+  writeGroupToUrl();
+}
+
+/** Puts the current grouping into the address bar, keeping the other parameters. */
+export function writeGroupToUrl(): void {
+  if (typeof location === "undefined") return;
+  const url = new URL(location.href);
+  const key = groupBy.peek();
+  if ((url.searchParams.get(GROUP_PARAM) ?? "") === key) return;
+  if (key) url.searchParams.set(GROUP_PARAM, key);
+  else url.searchParams.delete(GROUP_PARAM);
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+}
+
 /** Switches the view and remembers it in this browser. */
 export function setViewMode(mode: ViewMode): void {
   viewMode.value = mode;
@@ -121,7 +152,67 @@ export const visibleHosts = computed(() => {
 /** Number of hosts in each health state, for the header. */
 export const healthCounts = computed(() => {
   const t = thresholds.value;
-  const counts: Record<Health, number> = { critical: 0, warning: 0, stale: 0, offline: 0, healthy: 0 };
-  for (const s of live.hosts.value.values()) counts[hostHealth(s.value, t)]++;
+  return countHealth([...live.hosts.value.values()], t);
+});
+
+let lastKeys: string[] = [];
+
+/** Label keys of the fleet's hosts, sorted: what the hosts can be grouped by. */
+export const labelKeys = computed(() => {
+  const keys = new Set<string>();
+  for (const s of live.hosts.value.values()) for (const k in s.value.info.labels ?? {}) keys.add(k);
+  const sorted = [...keys].sort(collator.compare);
+  // The same keys as before: the same array, so the toolbar does not re-render each frame.
+  if (sameOrder(sorted, lastKeys)) return lastKeys;
+  lastKeys = sorted;
+  return sorted;
+});
+
+/** Hosts sharing one value of the grouping label. */
+export interface HostGroup {
+  /** The label's value; undefined for the hosts without the label. */
+  value: string | undefined;
+  hosts: Signal<LiveHost>[];
+}
+
+/** An empty count per health state. */
+export function zeroCounts(): Record<Health, number> {
+  return { critical: 0, warning: 0, stale: 0, offline: 0, healthy: 0 };
+}
+
+/**
+ * Splits listed hosts by the value of label `key`, keeping their order
+ * within each group. Groups are in value order (numbers by value: `rack-2`
+ * before `rack-10`), the hosts without the label last. Membership is read
+ * without subscribing to each host: a frame of new values must not rebuild
+ * the groups (the list's order changing does).
+ */
+export function groupHosts(rows: readonly Signal<LiveHost>[], key: string): HostGroup[] {
+  const groups = new Map<string | undefined, HostGroup>();
+  for (const s of rows) {
+    const value = s.peek().info.labels?.[key];
+    let g = groups.get(value);
+    if (!g) {
+      g = { value, hosts: [] };
+      groups.set(value, g);
+    }
+    g.hosts.push(s);
+  }
+  return [...groups.values()].sort((a, b) =>
+    a.value === undefined ? 1 : b.value === undefined ? -1 : collator.compare(a.value, b.value),
+  );
+}
+
+/** How many of `hosts` are in each health state (subscribes to each host: call it in a computed). */
+export function countHealth(hosts: readonly Signal<LiveHost>[], t: Thresholds): Record<Health, number> {
+  const counts = zeroCounts();
+  for (const s of hosts) counts[hostHealth(s.value, t)]++;
   return counts;
+}
+
+/** The visible hosts in groups of the chosen label; undefined when not grouped. */
+export const visibleGroups = computed((): HostGroup[] | undefined => {
+  const key = groupBy.value;
+  if (!key) return undefined;
+  return groupHosts(visibleHosts.value, key);
 });

@@ -7,6 +7,8 @@ import { computed, signal } from "@preact/signals";
  */
 export type Route =
   | { name: "fleet" }
+  | { name: "trends" }
+  | { name: "kiosk" }
   | { name: "host"; id: string }
   | { name: "alerts" }
   | { name: "probes" }
@@ -24,6 +26,8 @@ export const route = computed(() => matchRoute(currentPath.value));
 export function matchRoute(path: string): Route {
   const p = path.length > 1 ? path.replace(/\/+$/, "") : path;
   if (p === "/" || p === "") return { name: "fleet" };
+  if (p === "/trends") return { name: "trends" };
+  if (p === "/kiosk") return { name: "kiosk" };
   if (p === "/alerts") return { name: "alerts" };
   if (p === "/probes") return { name: "probes" };
   if (p === "/status-page") return { name: "status-page" };

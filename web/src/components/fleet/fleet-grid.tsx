@@ -16,7 +16,11 @@ export const WINDOWED_FROM = 500;
  * changes; off-screen cards skip layout and paint (`content-visibility`).
  */
 export function FleetGrid({ hosts }: { hosts: ReadonlySignal<Signal<LiveHost>[]> }) {
-  const list = hosts.value;
+  return <HostGrid list={hosts.value} />;
+}
+
+/** Cards of `list`, windowed past `WINDOWED_FROM` hosts (a whole fleet, or one group of it). */
+export function HostGrid({ list }: { list: Signal<LiveHost>[] }) {
   if (list.length > WINDOWED_FROM) return <WindowedGrid list={list} />;
   return (
     <div class="grid" data-testid="fleet-grid">

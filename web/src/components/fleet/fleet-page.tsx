@@ -1,9 +1,20 @@
+import { useEffect } from "preact/hooks";
 import { thresholdsSettled } from "../../lib/fleet-alerts";
-import { statusFilter, textFilter, viewMode, visibleHosts } from "../../lib/fleet-view";
+import {
+  groupBy,
+  statusFilter,
+  textFilter,
+  viewMode,
+  visibleGroups,
+  visibleHosts,
+  writeGroupToUrl,
+} from "../../lib/fleet-view";
 import { live } from "../../lib/live";
 import { session } from "../../lib/session";
 import { FleetGrid } from "./fleet-grid";
+import { GroupedGrid } from "./fleet-groups";
 import { FleetTable } from "./fleet-table";
+import { FleetTabs } from "./fleet-tabs";
 import { FleetToolbar } from "./fleet-toolbar";
 
 function Empty({ ready }: { ready: boolean }) {
@@ -51,20 +62,30 @@ function Empty({ ready }: { ready: boolean }) {
   );
 }
 
-/** The fleet overview: toolbar plus cards or table, once both the hosts and the thresholds are in. */
+/**
+ * The fleet overview: toolbar plus cards or table (in groups of a label when
+ * grouped), once both the hosts and the thresholds are in.
+ */
 export function FleetPage() {
   const ready = live.loaded.value && thresholdsSettled.value;
   const shown = visibleHosts.value.length;
+  const key = groupBy.value;
+  const groups = visibleGroups.value;
+  // Coming back from a host page (`/`), the grouping goes back into the address.
+  useEffect(() => writeGroupToUrl(), [key]);
   return (
     <section class="page" aria-labelledby="fleet-title">
       <h1 id="fleet-title" class="visually-hidden">
         Fleet
       </h1>
+      <FleetTabs current="hosts" />
       <FleetToolbar shown={ready ? shown : undefined} total={live.hosts.value.size} />
       {!ready || shown === 0 ? (
         <Empty ready={ready} />
       ) : viewMode.value === "table" ? (
-        <FleetTable hosts={visibleHosts} />
+        <FleetTable hosts={visibleHosts} groups={groups} groupKey={key} />
+      ) : groups ? (
+        <GroupedGrid groupKey={key} groups={groups} />
       ) : (
         <FleetGrid hosts={visibleHosts} />
       )}

@@ -1,8 +1,9 @@
 import type { ReadonlySignal, Signal } from "@preact/signals";
+import { Fragment } from "preact";
 import { useRef } from "preact/hooks";
 import type { LiveHost } from "../../../../worker/src/metrics/summary";
-import { type SortKey, sortBy, sortDir, sortKey } from "../../lib/fleet-view";
-import { formatCount, formatDuration, formatLoad, formatPct, formatRate } from "../../lib/format";
+import { type HostGroup, type SortKey, sortBy, sortDir, sortKey } from "../../lib/fleet-view";
+import { BYTE_UNITS, formatCount, formatDuration, formatLoad, formatPct, formatRate } from "../../lib/format";
 import { hostHealth } from "../../lib/host-summary";
 import { hostPath } from "../../lib/router";
 import { levelOf, thresholds } from "../../lib/thresholds";
@@ -10,6 +11,7 @@ import { useWindowVirtual } from "../../lib/virtual";
 import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { StatusBadge } from "../common/status-badge";
+import { GroupHeading } from "./fleet-groups";
 
 /** Must match `.fleet-table tbody tr` height in the stylesheet. */
 const ROW_HEIGHT = 40;
@@ -50,7 +52,7 @@ function HostRow({ host, index }: { host: Signal<LiveHost>; index: number }) {
   const health = hostHealth(h, t);
   return (
     <tr data-testid="host-row" data-host-id={h.id} data-health={health} aria-rowindex={index + 2}>
-      <td>
+      <td class="status-cell">
         <StatusBadge health={health} />
       </td>
       <th scope="row" class="host-name">
@@ -83,17 +85,46 @@ function HostRow({ host, index }: { host: Signal<LiveHost>; index: number }) {
   );
 }
 
-/**
- * Dense table of the visible hosts, virtualised: only rows near the viewport
- * are in the DOM, so 500+ hosts cost as much as ~40.
- */
-export function FleetTable({ hosts }: { hosts: ReadonlySignal<Signal<LiveHost>[]> }) {
+/** Rows of `rows` in their own `<tbody>`, virtualised: only rows near the viewport are in the DOM. */
+function Rows({ rows, rowIndex }: { rows: Signal<LiveHost>[]; rowIndex: number }) {
   const body = useRef<HTMLTableSectionElement>(null);
-  const rows = hosts.value;
   const { start, end } = useWindowVirtual(body, rows.length, ROW_HEIGHT);
   return (
-    <div class="table-wrap">
-      <table class="fleet-table" data-testid="fleet-table" aria-rowcount={rows.length + 1}>
+    <tbody ref={body}>
+      {start > 0 && <tr class="spacer" style={{ height: `${start * ROW_HEIGHT}px` }} />}
+      {rows.slice(start, end).map((h, i) => (
+        <HostRow key={h.peek().id} host={h} index={rowIndex + start + i} />
+      ))}
+      {end < rows.length && <tr class="spacer" style={{ height: `${(rows.length - end) * ROW_HEIGHT}px` }} />}
+    </tbody>
+  );
+}
+
+const COLUMNS = 11;
+
+/**
+ * Dense table of the visible hosts, virtualised: only rows near the viewport
+ * are in the DOM, so 500+ hosts cost as much as ~40. Grouped, each group is
+ * a heading row (value, count, counts by state) over its own rows.
+ */
+export function FleetTable({
+  hosts,
+  groups,
+  groupKey = "",
+}: {
+  hosts: ReadonlySignal<Signal<LiveHost>[]>;
+  groups?: HostGroup[] | undefined;
+  groupKey?: string;
+}) {
+  const rows = hosts.value;
+  let rowIndex = 0;
+  return (
+    <div class="table-wrap scroll-x" data-testid="fleet-table-wrap">
+      <table
+        class="fleet-table"
+        data-testid="fleet-table"
+        aria-rowcount={rows.length + 1 + (groups?.length ?? 0)}
+      >
         <thead>
           <tr aria-rowindex={1}>
             <SortHeader label="Status" sort="status" />
@@ -104,10 +135,10 @@ export function FleetTable({ hosts }: { hosts: ReadonlySignal<Signal<LiveHost>[]
             <th scope="col" class="num">
               Load 1m
             </th>
-            <th scope="col" class="num">
+            <th scope="col" class="num" title={BYTE_UNITS}>
               Net in
             </th>
-            <th scope="col" class="num">
+            <th scope="col" class="num" title={BYTE_UNITS}>
               Net out
             </th>
             <th scope="col" class="num">
@@ -121,15 +152,26 @@ export function FleetTable({ hosts }: { hosts: ReadonlySignal<Signal<LiveHost>[]
             </th>
           </tr>
         </thead>
-        <tbody ref={body}>
-          {start > 0 && <tr class="spacer" style={{ height: `${start * ROW_HEIGHT}px` }} />}
-          {rows.slice(start, end).map((h, i) => (
-            <HostRow key={h.peek().id} host={h} index={start + i} />
-          ))}
-          {end < rows.length && (
-            <tr class="spacer" style={{ height: `${(rows.length - end) * ROW_HEIGHT}px` }} />
-          )}
-        </tbody>
+        {groups ? (
+          groups.map((g) => {
+            const headIndex = rowIndex + 2;
+            rowIndex += 1 + g.hosts.length;
+            return (
+              <Fragment key={g.value ?? "\u0000"}>
+                <tbody class="group-body" data-testid="host-group" data-group={g.value ?? ""}>
+                  <tr class="group-row" aria-rowindex={headIndex}>
+                    <th scope="rowgroup" colSpan={COLUMNS}>
+                      <GroupHeading groupKey={groupKey} group={g} level={3} />
+                    </th>
+                  </tr>
+                </tbody>
+                <Rows rows={g.hosts} rowIndex={headIndex - 1} />
+              </Fragment>
+            );
+          })
+        ) : (
+          <Rows rows={rows} rowIndex={0} />
+        )}
       </table>
     </div>
   );

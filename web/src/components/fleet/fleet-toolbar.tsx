@@ -1,6 +1,9 @@
 import {
+  groupBy,
+  labelKeys,
   type SortKey,
   type StatusFilter,
+  setGroupBy,
   setViewMode,
   sortDir,
   sortKey,
@@ -8,6 +11,7 @@ import {
   textFilter,
   viewMode,
 } from "../../lib/fleet-view";
+import { formatCount, formatCountOf, NOUNS } from "../../lib/format";
 import { Options } from "../common/options";
 import { AddHostButton } from "./add-host-button";
 
@@ -27,6 +31,35 @@ const STATUSES: Record<StatusFilter, string> = {
   stale: "Stale",
   offline: "Offline",
 };
+
+/**
+ * "Group by": the fleet's label keys. A key chosen from a link (`?group=`)
+ * that no host has yet stays listed, so the select shows what is applied.
+ */
+function GroupSelect() {
+  const keys = labelKeys.value;
+  const current = groupBy.value;
+  const listed = current && !keys.includes(current) ? [...keys, current] : keys;
+  return (
+    <label class="field field-group">
+      <span class="field-prefix">Group by</span>
+      <select
+        value={current}
+        onChange={(e) => setGroupBy(e.currentTarget.value)}
+        data-testid="group-select"
+        disabled={listed.length === 0}
+        title={listed.length === 0 ? "No host has labels to group by" : undefined}
+      >
+        <option value="">No grouping</option>
+        {listed.map((k) => (
+          <option key={k} value={k}>
+            {k}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /**
  * Filter, sort and view controls of the fleet page, and (admins) Add host;
@@ -91,6 +124,7 @@ export function FleetToolbar({ shown, total }: { shown: number | undefined; tota
           {sortDir.value === "asc" ? "↑" : "↓"}
         </button>
       </div>
+      <GroupSelect />
       <fieldset class="segmented">
         <legend class="visually-hidden">View</legend>
         <button
@@ -113,7 +147,11 @@ export function FleetToolbar({ shown, total }: { shown: number | undefined; tota
         </button>
       </fieldset>
       <p class="toolbar-count num" data-testid="shown-count" aria-live="polite">
-        {shown === undefined ? "Loading…" : shown === total ? `${total} hosts` : `${shown} of ${total} hosts`}
+        {shown === undefined
+          ? "Loading…"
+          : shown === total
+            ? formatCountOf(total, NOUNS.host)
+            : `${formatCount(shown)} of ${formatCountOf(total, NOUNS.host)}`}
       </p>
       <AddHostButton />
     </search>

@@ -1,4 +1,5 @@
 import { FIRING_LIMIT, firingCount } from "../../lib/fleet-alerts";
+import { formatCount, NOUNS, pluralForm } from "../../lib/format";
 import { Link } from "../common/link";
 
 /**
@@ -7,7 +8,7 @@ import { Link } from "../common/link";
  */
 export function FiringCount() {
   const n = firingCount.value;
-  const text = n === undefined ? "–" : n >= FIRING_LIMIT ? `${FIRING_LIMIT}+` : String(n);
+  const text = n === undefined ? "–" : n >= FIRING_LIMIT ? `${formatCount(FIRING_LIMIT)}+` : formatCount(n);
   return (
     <Link
       href="/alerts"
@@ -15,7 +16,7 @@ export function FiringCount() {
       data-testid="firing-count"
       data-count={n}
     >
-      <span class="num">{text}</span> firing {n === 1 ? "alert" : "alerts"}
+      <span class="num">{text}</span> firing {pluralForm(n ?? 0, NOUNS.alert)}
     </Link>
   );
 }

@@ -1,15 +1,38 @@
+import { useEffect, useRef } from "preact/hooks";
 import { route } from "../../lib/router";
 import { session, signOut } from "../../lib/session";
 import { Link } from "../common/link";
 import { ConnectionIndicator } from "./connection-indicator";
 import { StatusCounts } from "./status-counts";
 
+/**
+ * Keeps `--header-h` on the root element at the sticky header's height, so
+ * the page's `scroll-padding-top` stops anchors and focused fields from
+ * scrolling under it (its height changes with wrapping and the counts row).
+ */
+function useHeaderHeight() {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver !== "function") return;
+    const root = document.documentElement;
+    const ro = new ResizeObserver(() => root.style.setProperty("--header-h", `${el.offsetHeight}px`));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      root.style.removeProperty("--header-h");
+    };
+  }, []);
+  return ref;
+}
+
 /** App header: brand, navigation (Settings for admins), counts, connection, account. */
 export function Header() {
   const s = session.value;
   const name = route.value.name;
+  const ref = useHeaderHeight();
   return (
-    <header class="app-header">
+    <header class="app-header" ref={ref}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
@@ -22,7 +45,7 @@ export function Header() {
           <Link
             href="/"
             class="nav-link"
-            aria-current={name === "fleet" || name === "host" ? "page" : undefined}
+            aria-current={name === "fleet" || name === "trends" || name === "host" ? "page" : undefined}
           >
             Fleet
           </Link>

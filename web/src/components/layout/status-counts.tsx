@@ -1,4 +1,5 @@
 import { healthCounts, statusFilter } from "../../lib/fleet-view";
+import { formatCount } from "../../lib/format";
 import { HEALTH_ORDER, type Health } from "../../lib/host-summary";
 import { navigate } from "../../lib/router";
 import { FiringCount } from "./firing-count";
@@ -19,7 +20,7 @@ export function StatusCounts() {
   const counts = healthCounts.value;
   const active = statusFilter.value;
   return (
-    <ul class="counts" data-testid="status-counts" aria-label="Hosts by status and firing alerts">
+    <ul class="counts fade-x" data-testid="status-counts" aria-label="Hosts by status and firing alerts">
       {HEALTH_ORDER.map((h) => (
         <li key={h}>
           <button
@@ -34,7 +35,7 @@ export function StatusCounts() {
               navigate("/");
             }}
           >
-            <span class="num">{counts[h]}</span> {LABEL[h]}
+            <span class="num">{formatCount(counts[h])}</span> {LABEL[h]}
           </button>
         </li>
       ))}

@@ -1,7 +1,7 @@
 import type { InferResponseType } from "hono/client";
 import { useEffect, useState } from "preact/hooks";
 import { fleetApi, json, params, withSignal } from "../../lib/api";
-import { formatDateTime } from "../../lib/format";
+import { formatCountOf, formatDateTime, NOUNS } from "../../lib/format";
 import { session } from "../../lib/session";
 
 type Health = InferResponseType<(typeof fleetApi.health)["$get"]>;
@@ -42,13 +42,13 @@ export function StorageBanner() {
   return (
     <div class="notice notice-error storage-banner" role="alert" data-testid="storage-banner">
       <p>
-        <strong>History is not reaching the database.</strong> {first.failures} write
-        {first.failures === 1 ? "" : "s"} failed
+        <strong>History is not reaching the database.</strong> {formatCountOf(first.failures, NOUNS.write)}{" "}
+        failed
         {first.lastErrorAt ? ` since ${formatDateTime(first.lastErrorAt)}` : ""}:{" "}
         {first.lastError ?? "unknown error"}
       </p>
       <p>
-        Nothing is lost: {pending} host-hour{pending === 1 ? "" : "s"} wait in the live window and are retried
+        Nothing is lost: {formatCountOf(pending, NOUNS.hostHour)} wait in the live window and are retried
         {first.retryAt ? ` at ${formatDateTime(first.retryAt)}` : ""}. Check the D1 database's size and
         status.
       </p>
