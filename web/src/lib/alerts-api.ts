@@ -101,3 +101,17 @@ export async function createSilence(fleet: string, silence: SilenceInput): Promi
 export async function expireSilence(fleet: string, silenceId: string): Promise<SilenceView> {
   return (await json(fleetApi.silences[":id"].$delete(itemOf(fleet, silenceId)))).silence;
 }
+
+export type NotificationView = InferResponseType<typeof fleetApi.notifications.$get>["notifications"][number];
+
+/** One channel's delivery history (or the fleet's), newest first. */
+export async function listNotifications(
+  fleet: string,
+  channelId?: string,
+  limit = 20,
+  signal?: AbortSignal,
+): Promise<NotificationView[]> {
+  const query = { limit: String(limit), ...(channelId ? { channelId } : {}) };
+  return (await json(fleetApi.notifications.$get({ ...fleetOf(fleet), query }, withSignal(signal))))
+    .notifications;
+}

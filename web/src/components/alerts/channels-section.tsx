@@ -14,6 +14,7 @@ import { errorMessage } from "../../lib/api";
 import { useResource } from "../../lib/use-resource";
 import { ListTable } from "../common/data-table";
 import { Field, FormFooter, useSubmit } from "../common/form";
+import { ChannelHistory } from "./channel-history";
 import { EnabledStatus, ManageButtons, NewButton } from "./row-actions";
 import { AlertsSection, useAction, useEditor } from "./section";
 
@@ -237,6 +238,7 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
   const newSecret = useSignal<string | undefined>(undefined);
   const results = useSignal<Record<string, ChannelTestResult | string>>({});
   const testing = useSignal<string | undefined>(undefined);
+  const showing = useSignal<string | undefined>(undefined);
   const action = useAction(channels.reload);
   const test = async (c: ChannelView) => {
     testing.value = c.id;
@@ -294,7 +296,7 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
         <ListTable testId="channels-table" columns={COLUMNS} actions>
           {list.map((c) => {
             const r = results.value[c.id];
-            return (
+            return [
               <tr key={c.id} data-testid="channel-row" data-channel-id={c.id}>
                 <th scope="row" class="cell-text" title={c.name}>
                   {c.name}
@@ -325,6 +327,17 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
                   >
                     {testing.value === c.id ? "Sending…" : "Send test"}
                   </button>
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-expanded={showing.value === c.id}
+                    onClick={() => {
+                      showing.value = showing.value === c.id ? undefined : c.id;
+                    }}
+                    data-testid="channel-history-toggle"
+                  >
+                    History
+                  </button>
                   <ManageButtons
                     kind="channel"
                     enabled={c.enabled}
@@ -335,8 +348,20 @@ export function ChannelsSection({ fleet }: { fleet: string }) {
                     onDelete={() => void action.run(() => deleteChannel(fleet, c.id))}
                   />
                 </td>
-              </tr>
-            );
+              </tr>,
+              showing.value === c.id && (
+                <tr key={`${c.id}-history`} class="form-row">
+                  <td colSpan={COLUMNS.length + 1}>
+                    {/* Fresh each time it opens, with every test sent meanwhile. */}
+                    <ChannelHistory
+                      key={`${c.id}-${JSON.stringify(r ?? null)}`}
+                      fleet={fleet}
+                      channelId={c.id}
+                    />
+                  </td>
+                </tr>
+              ),
+            ];
           })}
         </ListTable>
       )}
