@@ -1,7 +1,8 @@
 /**
  * The dashboard's looks, in a real browser against a real hub, a real agent on
  * this machine and a few simulated hosts: the overview and a host page in
- * light and dark at 1280x800, the overview at phone width. Each layout must
+ * light and dark at 1280x800, the overview grouped by env, the fleet's
+ * trends and the add-a-host dialog, and the overview at phone width. Each layout must
  * render without page errors or sideways scrolling.
  *
  * The screenshots go to a temporary directory; with FLEETWATCH_SCREENSHOTS=1
@@ -218,6 +219,28 @@ describe("the dashboard's looks, with a real agent", () => {
       }
     });
   }
+
+  it("shows the fleet grouped by env, its trends, and the add-a-host dialog at 1280x800", async () => {
+    const { context, page, problems } = await openPage(browser, hub.url, { colorScheme: "light" });
+    try {
+      await page.goto(`/?token=${tokens.admin}&group=env`);
+      await page.locator('[data-testid="host-group"]').first().waitFor();
+      expect(statSync(await shoot(page, "overview-grouped-light")).size).toBeGreaterThan(10_000);
+      await page.getByTestId("tab-trends").click();
+      await page.getByTestId("heatmap").waitFor();
+      await page.getByTestId("top-hosts-chart").locator("canvas").first().waitFor();
+      expect(statSync(await shoot(page, "trends-light")).size).toBeGreaterThan(10_000);
+      expect(await overflowX(page)).toBe(0);
+      await page.getByTestId("tab-hosts").click();
+      await page.getByTestId("add-host").click();
+      await page.getByTestId("add-host-create").click();
+      await page.getByTestId("add-host-token").waitFor();
+      expect(statSync(await shoot(page, "add-host-light")).size).toBeGreaterThan(10_000);
+      clean(problems);
+    } finally {
+      await context.close();
+    }
+  });
 
   it("shows the overview at phone width (390x844) without sideways scrolling", async () => {
     const { context, page, problems } = await openPage(browser, hub.url, {
