@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fleetwatch/v1/sample.proto.
  */
 export const file_fleetwatch_v1_sample: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSK5AwoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBQgsKCV91cHRpbWVfcyLgAQoDQ3B1EhEKCXRvdGFsX3BjdBgBIAEoARIVCgh1c2VyX3BjdBgCIAEoAUgAiAEBEhcKCnN5c3RlbV9wY3QYAyABKAFIAYgBARIXCgppb3dhaXRfcGN0GAQgASgBSAKIAQESFgoJc3RlYWxfcGN0GAUgASgBSAOIAQESFAoMcGVyX2NvcmVfcGN0GAYgAygBEhYKDnBlcl9jb3JlX2NlbnRpGAcgAygNQgsKCV91c2VyX3BjdEINCgtfc3lzdGVtX3BjdEINCgtfaW93YWl0X3BjdEIMCgpfc3RlYWxfcGN0IjQKBExvYWQSDQoFbG9hZDEYASABKAESDQoFbG9hZDUYAiABKAESDgoGbG9hZDE1GAMgASgBInYKBk1lbW9yeRITCgt0b3RhbF9ieXRlcxgBIAEoBBISCgp1c2VkX2J5dGVzGAIgASgEEhcKD2F2YWlsYWJsZV9ieXRlcxgDIAEoBBIZCgxjYWNoZWRfYnl0ZXMYBCABKARIAIgBAUIPCg1fY2FjaGVkX2J5dGVzIi8KBFN3YXASEwoLdG90YWxfYnl0ZXMYASABKAQSEgoKdXNlZF9ieXRlcxgCIAEoBCJkCgpGaWxlc3lzdGVtEg0KBW1vdW50GAEgASgJEg8KB2ZzX3R5cGUYAiABKAkSDgoGZGV2aWNlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAQSEgoKdXNlZF9ieXRlcxgFIAEoBCI9CgZEaXNrSW8SGAoQcmVhZF9ieXRlc19wZXJfcxgBIAEoARIZChF3cml0ZV9ieXRlc19wZXJfcxgCIAEoASJMCgxOZXRJbnRlcmZhY2USDAoEbmFtZRgBIAEoCRIWCg5yeF9ieXRlc19wZXJfcxgCIAEoARIWCg50eF9ieXRlc19wZXJfcxgDIAEoASKAAQoJUHJvY2Vzc2VzEg0KBXRvdGFsGAEgASgNEg8KB3J1bm5pbmcYAiABKA0SJwoHdG9wX2NwdRgDIAMoCzIWLmZsZWV0d2F0Y2gudjEuUHJvY2VzcxIqCgp0b3BfbWVtb3J5GAQgAygLMhYuZmxlZXR3YXRjaC52MS5Qcm9jZXNzIksKB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHY3B1X3BjdBgDIAEoARIUCgxtZW1vcnlfYnl0ZXMYBCABKAQiLgoLVGVtcGVyYXR1cmUSDgoGc2Vuc29yGAEgASgJEg8KB2NlbHNpdXMYAiABKAFiBnByb3RvMw");
+  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSLiAwoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBEicKB3N5c3RlbWQYDiABKAsyFi5mbGVldHdhdGNoLnYxLlN5c3RlbWRCCwoJX3VwdGltZV9zIuABCgNDcHUSEQoJdG90YWxfcGN0GAEgASgBEhUKCHVzZXJfcGN0GAIgASgBSACIAQESFwoKc3lzdGVtX3BjdBgDIAEoAUgBiAEBEhcKCmlvd2FpdF9wY3QYBCABKAFIAogBARIWCglzdGVhbF9wY3QYBSABKAFIA4gBARIUCgxwZXJfY29yZV9wY3QYBiADKAESFgoOcGVyX2NvcmVfY2VudGkYByADKA1CCwoJX3VzZXJfcGN0Qg0KC19zeXN0ZW1fcGN0Qg0KC19pb3dhaXRfcGN0QgwKCl9zdGVhbF9wY3QiNAoETG9hZBINCgVsb2FkMRgBIAEoARINCgVsb2FkNRgCIAEoARIOCgZsb2FkMTUYAyABKAEidgoGTWVtb3J5EhMKC3RvdGFsX2J5dGVzGAEgASgEEhIKCnVzZWRfYnl0ZXMYAiABKAQSFwoPYXZhaWxhYmxlX2J5dGVzGAMgASgEEhkKDGNhY2hlZF9ieXRlcxgEIAEoBEgAiAEBQg8KDV9jYWNoZWRfYnl0ZXMiLwoEU3dhcBITCgt0b3RhbF9ieXRlcxgBIAEoBBISCgp1c2VkX2J5dGVzGAIgASgEImQKCkZpbGVzeXN0ZW0SDQoFbW91bnQYASABKAkSDwoHZnNfdHlwZRgCIAEoCRIOCgZkZXZpY2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoBBISCgp1c2VkX2J5dGVzGAUgASgEIj0KBkRpc2tJbxIYChByZWFkX2J5dGVzX3Blcl9zGAEgASgBEhkKEXdyaXRlX2J5dGVzX3Blcl9zGAIgASgBIkwKDE5ldEludGVyZmFjZRIMCgRuYW1lGAEgASgJEhYKDnJ4X2J5dGVzX3Blcl9zGAIgASgBEhYKDnR4X2J5dGVzX3Blcl9zGAMgASgBIoABCglQcm9jZXNzZXMSDQoFdG90YWwYASABKA0SDwoHcnVubmluZxgCIAEoDRInCgd0b3BfY3B1GAMgAygLMhYuZmxlZXR3YXRjaC52MS5Qcm9jZXNzEioKCnRvcF9tZW1vcnkYBCADKAsyFi5mbGVldHdhdGNoLnYxLlByb2Nlc3MiSwoHUHJvY2VzcxILCgNwaWQYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdjcHVfcGN0GAMgASgBEhQKDG1lbW9yeV9ieXRlcxgEIAEoBCI1CgdTeXN0ZW1kEhQKDGZhaWxlZF9jb3VudBgBIAEoDRIUCgxmYWlsZWRfdW5pdHMYAiADKAkiLgoLVGVtcGVyYXR1cmUSDgoGc2Vuc29yGAEgASgJEg8KB2NlbHNpdXMYAiABKAFiBnByb3RvMw");
 
 /**
  * One observation of a host. Every metric group is optional: a metric the
@@ -83,6 +83,14 @@ export type Sample = Message<"fleetwatch.v1.Sample"> & {
    * @generated from field: optional double uptime_s = 12;
    */
   uptimeS?: number | undefined;
+
+  /**
+   * Failed systemd units, at the slow cadence; absent where systemd is not
+   * the init system (containers, macOS, Windows).
+   *
+   * @generated from field: fleetwatch.v1.Systemd systemd = 14;
+   */
+  systemd?: Systemd | undefined;
 };
 
 /**
@@ -383,6 +391,34 @@ export const ProcessSchema: GenMessage<Process> = /*@__PURE__*/
   messageDesc(file_fleetwatch_v1_sample, 9);
 
 /**
+ * systemd units in the "failed" state.
+ *
+ * @generated from message fleetwatch.v1.Systemd
+ */
+export type Systemd = Message<"fleetwatch.v1.Systemd"> & {
+  /**
+   * All failed units, even when `failed_units` is cut short.
+   *
+   * @generated from field: uint32 failed_count = 1;
+   */
+  failedCount: number;
+
+  /**
+   * Their names (e.g. "nginx.service"), at most 50.
+   *
+   * @generated from field: repeated string failed_units = 2;
+   */
+  failedUnits: string[];
+};
+
+/**
+ * Describes the message fleetwatch.v1.Systemd.
+ * Use `create(SystemdSchema)` to create a new message.
+ */
+export const SystemdSchema: GenMessage<Systemd> = /*@__PURE__*/
+  messageDesc(file_fleetwatch_v1_sample, 10);
+
+/**
  * @generated from message fleetwatch.v1.Temperature
  */
 export type Temperature = Message<"fleetwatch.v1.Temperature"> & {
@@ -402,5 +438,5 @@ export type Temperature = Message<"fleetwatch.v1.Temperature"> & {
  * Use `create(TemperatureSchema)` to create a new message.
  */
 export const TemperatureSchema: GenMessage<Temperature> = /*@__PURE__*/
-  messageDesc(file_fleetwatch_v1_sample, 10);
+  messageDesc(file_fleetwatch_v1_sample, 11);
 
