@@ -7,6 +7,7 @@ import worker from "../../worker/src/index";
 import {
   api,
   createChannel,
+  createCpuRule,
   createRule,
   notificationRows,
   receiver,
@@ -53,14 +54,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
 async function firingFleet(channel?: Record<string, unknown>) {
   const fleet = await createFleet();
   await withoutBuiltins(fleet);
-  await createRule(fleet, {
-    name: "cpu high",
-    metric: "cpu",
-    aggregation: "last",
-    windowS: 60,
-    comparator: ">",
-    threshold: 50,
-  });
+  await createCpuRule(fleet);
   const ch = await createChannel(fleet, channel);
   const { client, hostId } = await registerHost(fleet.agent);
   await client.push({ samples: [sample(1, Date.now(), { cpu: { totalPct: 99, perCorePct: [] } })] });

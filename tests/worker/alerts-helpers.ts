@@ -57,6 +57,18 @@ export async function createRule(fleet: { id: string; admin: string }, rule: Rec
   return res.json.rule.id;
 }
 
+/** A rule on the last CPU value that fires at once above `threshold`; returns its id. */
+export function createCpuRule(fleet: { id: string; admin: string }, name = "cpu high", threshold = 50) {
+  return createRule(fleet, {
+    name,
+    metric: "cpu",
+    aggregation: "last",
+    windowS: 60,
+    comparator: ">",
+    threshold,
+  });
+}
+
 /** Creates a webhook channel through the API; returns its id and secret. */
 export async function createChannel(
   fleet: { id: string; admin: string },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   api,
   createChannel,
-  createRule,
+  createCpuRule,
   notificationRows,
   receiver,
   runCron,
@@ -26,14 +26,7 @@ interface Sent {
 async function cpuFleet(hosts: { hostname: string; labels?: Record<string, string>; cpu: number }[]) {
   const fleet = await createFleet();
   await withoutBuiltins(fleet);
-  await createRule(fleet, {
-    name: "cpu high",
-    metric: "cpu",
-    aggregation: "last",
-    windowS: 60,
-    comparator: ">",
-    threshold: 50,
-  });
+  await createCpuRule(fleet);
   const clients = [];
   for (const h of hosts) {
     const { client } = await registerHost(

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordHostDown } from "../../worker/src/alerts/host-down";
 import type { AlertsFrame } from "../../worker/src/alerts/live-board";
-import { createRule, receiver, runCron, withoutBuiltins } from "./alerts-helpers";
+import { createCpuRule, receiver, runCron, withoutBuiltins } from "./alerts-helpers";
 import { createFleet, hostInfo, openLive, registerHost, sample } from "./fixtures";
 
 const cpu = (pct: number) => ({ cpu: { totalPct: pct, perCorePct: [] } });
@@ -15,14 +15,7 @@ describe("alerts on the dashboard socket", () => {
   it("sends the open alerts on connect and after each evaluation, with the value the evaluation saw", async () => {
     const fleet = await createFleet();
     await withoutBuiltins(fleet);
-    await createRule(fleet, {
-      name: "cpu high",
-      metric: "cpu",
-      aggregation: "last",
-      windowS: 60,
-      comparator: ">",
-      threshold: 50,
-    });
+    await createCpuRule(fleet);
     const { client, hostId } = await registerHost(fleet.agent);
     const live = await openLive(fleet.id, fleet.viewer, { frames: 2, alerts: true });
     const older = await openLive(fleet.id, fleet.viewer, { frames: 2 });
@@ -63,14 +56,7 @@ describe("alerts on the dashboard socket", () => {
     await env.DB.prepare("UPDATE alert_rules SET enabled = 1 WHERE fleet_id = ?1 AND builtin = 'host-down'")
       .bind(fleet.id)
       .run();
-    await createRule(fleet, {
-      name: "cpu high",
-      metric: "cpu",
-      aggregation: "last",
-      windowS: 60,
-      comparator: ">",
-      threshold: 50,
-    });
+    await createCpuRule(fleet);
     const one = await registerHost(fleet.agent, hostInfo({ hostname: "busy-1", intervalS: 5 }));
     const two = await registerHost(fleet.agent, hostInfo({ hostname: "quiet-2", intervalS: 5 }));
     await one.client.push({ samples: [sample(1, Date.now(), cpu(99))] });

@@ -18,7 +18,6 @@ import { randomId } from "../auth/secrets";
 import {
   type AlertMuteInterval,
   type AlertPolicy,
-  alertChannels,
   alertMuteIntervals,
   alertPolicies,
 } from "../db/alerts-schema";
@@ -165,38 +164,25 @@ async function checkRefs(
   fleetId: string,
   b: { channelIds?: string[] | null; muteIntervalIds?: string[] },
 ): Promise<void> {
-  const d = drizzle(db);
-  if (b.channelIds?.length) {
-    const have = new Set(
-      (
-        await d
-          .select({ id: alertChannels.id })
-          .from(alertChannels)
-          .where(eq(alertChannels.fleetId, fleetId))
-          .all()
-      ).map((r) => r.id),
-    );
-    const missing = b.channelIds.filter((id) => !have.has(id));
+  const refs = [
+    { field: "channelIds", what: "channel", table: "alert_channels", ids: b.channelIds ?? [] },
+    {
+      field: "muteIntervalIds",
+      what: "mute interval",
+      table: "alert_mute_intervals",
+      ids: b.muteIntervalIds ?? [],
+    },
+  ];
+  for (const r of refs) {
+    if (r.ids.length === 0) continue;
+    const rows = await db
+      .prepare(`SELECT id FROM ${r.table} WHERE fleet_id = ?1`)
+      .bind(fleetId)
+      .all<{ id: string }>();
+    const have = new Set(rows.results.map((x) => x.id));
+    const missing = r.ids.filter((id) => !have.has(id));
     if (missing.length > 0)
-      httpError(400, "invalid_request", `channelIds: no channel ${missing.join(", ")} in this fleet`);
-  }
-  if (b.muteIntervalIds?.length) {
-    const have = new Set(
-      (
-        await d
-          .select({ id: alertMuteIntervals.id })
-          .from(alertMuteIntervals)
-          .where(eq(alertMuteIntervals.fleetId, fleetId))
-          .all()
-      ).map((r) => r.id),
-    );
-    const missing = b.muteIntervalIds.filter((id) => !have.has(id));
-    if (missing.length > 0)
-      httpError(
-        400,
-        "invalid_request",
-        `muteIntervalIds: no mute interval ${missing.join(", ")} in this fleet`,
-      );
+      httpError(400, "invalid_request", `${r.field}: no ${r.what} ${missing.join(", ")} in this fleet`);
   }
 }
 
