@@ -31,6 +31,26 @@ async function setup() {
   return { render, App, session, live, applyChanges, emptyChanges };
 }
 
+/** A firing alert as the hub's alerts frame carries it. */
+function liveAlert(hostId: string, severity: "warning" | "critical") {
+  return {
+    id: `al-${hostId}`,
+    fingerprint: `fp-${hostId}`,
+    ruleId: "r",
+    rule: "cpu high",
+    severity,
+    hostId,
+    host: hostId,
+    series: "cpu",
+    state: "firing" as const,
+    value: 95,
+    threshold: 90,
+    pendingSince: 1,
+    startsAt: 1,
+    silenced: false,
+  };
+}
+
 describe("app rendering", () => {
   it("shows the sign-in form when signed out", async () => {
     const { render, App, session } = await setup();
@@ -66,6 +86,8 @@ describe("app rendering", () => {
     );
     const stale = liveHost("old", { status: "stale" });
     live.hosts.value = applyChanges(live.hosts.value, { ...emptyChanges(), snapshot: [evil, hot, stale] });
+    // The hub's alerts frame: "hot" has a critical alert firing (badges come from alerts, not figures).
+    live.alerts.value = { evaluatedAt: 1, alerts: [liveAlert("hot", "critical")] };
     live.loaded.value = true;
     await tick();
     // Hosts are in, the rules not yet: the list waits rather than re-sorting right after it shows.
@@ -83,6 +105,8 @@ describe("app rendering", () => {
     const metric = (c: FakeElement | undefined, m: string) =>
       c?.findAll((e) => e.getAttribute("data-metric") === m)[0]?.textContent;
     expect(metric(hotCard, "cpu")).toBe("95 %");
+    // The bar is coloured by the rules' thresholds, apart from the badge.
+    expect(hotCard?.findAll((e) => e.getAttribute("data-level") === "critical")).toHaveLength(1);
     expect(metric(hotCard, "net.rx")).toBe("1.2 MiB/s");
     expect(metric(hotCard, "last-seen")).toMatch(/ago$/);
     expect(cards[1]?.byTestId("host-health")[0]?.textContent).toBe("Stale");
@@ -116,6 +140,13 @@ describe("app rendering", () => {
     await tick();
     const after = root.byTestId("host-card").find((c) => c.getAttribute("data-host-id") === "evil");
     expect(after).toBe(before);
+    // 85 % is above the warning threshold, but no alert fires on it: healthy until the hub says so.
+    expect(after?.getAttribute("data-health")).toBe("healthy");
+    live.alerts.value = {
+      evaluatedAt: 2,
+      alerts: [liveAlert("hot", "critical"), liveAlert("evil", "warning")],
+    };
+    await tick();
     expect(after?.getAttribute("data-health")).toBe("warning");
   });
 

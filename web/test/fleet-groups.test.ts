@@ -4,7 +4,7 @@ import type { LiveHost } from "../../worker/src/metrics/summary";
 import { cycleSeconds, nextGroup } from "../src/components/fleet/kiosk-page";
 import { alignHosts, heatColumn } from "../src/lib/fleet-series";
 import { countHealth, groupHosts } from "../src/lib/fleet-view";
-import { DEFAULT_THRESHOLDS } from "../src/lib/thresholds";
+import { alertLevelsOf } from "../src/lib/host-summary";
 import { host, liveHost } from "./fixtures";
 
 const labelled = (id: string, labels: Record<string, string>, cpu = 10) =>
@@ -32,7 +32,8 @@ describe("grouping by a label", () => {
 
   it("counts each group's hosts by health", () => {
     const [first] = groupHosts(rows, "rack");
-    expect(countHealth(first?.hosts ?? [], DEFAULT_THRESHOLDS)).toEqual({
+    const levels = alertLevelsOf([{ hostId: "b", severity: "critical", state: "firing" }]);
+    expect(countHealth(first?.hosts ?? [], levels)).toEqual({
       critical: 1,
       warning: 0,
       stale: 0,

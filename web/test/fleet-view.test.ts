@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { compareHosts, matchesText } from "../src/lib/fleet-view";
-import { hostHealth } from "../src/lib/host-summary";
+import { alertLevelsOf, hostHealth } from "../src/lib/host-summary";
 import { DEFAULT_THRESHOLDS, levelOf } from "../src/lib/thresholds";
 import { host, liveHost } from "./fixtures";
 
 const t = DEFAULT_THRESHOLDS;
+const firing = (hostId: string, severity: "warning" | "critical", state = "firing") => ({
+  hostId,
+  severity,
+  state,
+});
 
 describe("health", () => {
   it("uses inclusive thresholds", () => {
@@ -14,22 +19,22 @@ describe("health", () => {
     expect(levelOf(undefined, t.cpu)).toBe("ok");
   });
 
-  it("is the worst of cpu, memory and disk", () => {
-    const h = liveHost(
-      "a",
-      {},
-      {
-        cpu: { totalPct: 85, perCorePct: [] },
-        filesystems: [{ mount: "/", fsType: "ext4", device: "d", sizeBytes: 100, usedBytes: 95 }],
-      },
-    );
-    expect(hostHealth(h, t)).toBe("critical");
+  it("is the host's worst firing alert, whatever its figures: the badge is the alerts' truth", () => {
+    const hot = liveHost("a", {}, { cpu: { totalPct: 99, perCorePct: [] } });
+    const cool = liveHost("b", {}, { cpu: { totalPct: 3, perCorePct: [] } });
+    const levels = alertLevelsOf([firing("a", "warning"), firing("b", "warning"), firing("b", "critical")]);
+    expect(hostHealth(hot, alertLevelsOf([]))).toBe("healthy");
+    expect(hostHealth(hot, levels)).toBe("warning");
+    expect(hostHealth(cool, levels)).toBe("critical");
+    // Pending alerts have not fired: no badge.
+    expect(hostHealth(hot, alertLevelsOf([firing("a", "critical", "pending")]))).toBe("healthy");
   });
 
-  it("shows stale and offline whatever the last values", () => {
+  it("shows stale and offline whatever the last values and alerts", () => {
     const hot = { cpu: { totalPct: 99, perCorePct: [] } };
-    expect(hostHealth(liveHost("a", { status: "stale" }, hot), t)).toBe("stale");
-    expect(hostHealth(liveHost("a", { status: "offline" }, hot), t)).toBe("offline");
+    const levels = alertLevelsOf([firing("a", "critical")]);
+    expect(hostHealth(liveHost("a", { status: "stale" }, hot), levels)).toBe("stale");
+    expect(hostHealth(liveHost("a", { status: "offline" }, hot), levels)).toBe("offline");
   });
 });
 
@@ -49,20 +54,25 @@ describe("filter and sort", () => {
     const b = liveHost("b", {}, { cpu: { totalPct: 50, perCorePct: [] } });
     const c = liveHost("c");
     c.summary.cpu = undefined;
-    const sorted = [a, c, b].sort(compareHosts("cpu", "desc", t)).map((h) => h.id);
+    const sorted = [a, c, b].sort(compareHosts("cpu", "desc", alertLevelsOf([]))).map((h) => h.id);
     expect(sorted).toEqual(["b", "a", "c"]);
   });
 
   it("sorts names naturally", () => {
     const names = ["web-10", "web-2", "web-1"].map((n) => liveHost(n));
-    expect(names.sort(compareHosts("name", "asc", t)).map((h) => h.id)).toEqual(["web-1", "web-2", "web-10"]);
+    expect(names.sort(compareHosts("name", "asc", alertLevelsOf([]))).map((h) => h.id)).toEqual([
+      "web-1",
+      "web-2",
+      "web-10",
+    ]);
   });
 
   it("puts the most urgent first when sorting by status", () => {
     const ok = liveHost("ok");
-    const crit = liveHost("crit", {}, { cpu: { totalPct: 95, perCorePct: [] } });
+    const crit = liveHost("crit");
     const stale = liveHost("stale", { status: "stale" });
-    expect([ok, stale, crit].sort(compareHosts("status", "asc", t)).map((h) => h.id)).toEqual([
+    const levels = alertLevelsOf([firing("crit", "critical")]);
+    expect([ok, stale, crit].sort(compareHosts("status", "asc", levels)).map((h) => h.id)).toEqual([
       "crit",
       "stale",
       "ok",

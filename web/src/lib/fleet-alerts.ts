@@ -1,5 +1,6 @@
-import { batch, effect, signal } from "@preact/signals";
+import { batch, computed, effect, signal } from "@preact/signals";
 import { listAlerts, listRules } from "./alerts-api";
+import { alertLevelsOf } from "./host-summary";
 import { live } from "./live";
 import { DEFAULT_THRESHOLDS, thresholds, thresholdsFromRules } from "./thresholds";
 
@@ -10,6 +11,9 @@ export const FIRING_LIMIT = 500;
 
 /** Longest the fleet list waits for the rules before it shows hosts with the defaults. */
 const SETTLE_MS = 3000;
+
+/** Each host's worst firing alert, from the hub's alerts frames: what host badges show. */
+export const alertLevels = computed(() => alertLevelsOf(live.alerts.value?.alerts));
 
 /** How many alerts of the fleet are firing, for the header; undefined until known. */
 export const firingCount = signal<number | undefined>(undefined);

@@ -1,8 +1,8 @@
 import { computed, type Signal, signal } from "@preact/signals";
 import type { LiveHost } from "../../../worker/src/metrics/summary";
-import { HEALTH_ORDER, type Health, hostHealth } from "./host-summary";
+import { alertLevels } from "./fleet-alerts";
+import { type AlertLevels, HEALTH_ORDER, type Health, hostHealth } from "./host-summary";
 import { live } from "./live";
-import { type Thresholds, thresholds } from "./thresholds";
 
 /** How the fleet page lists hosts. Kept in signals so it survives a visit to a host page. */
 export type ViewMode = "grid" | "table";
@@ -101,13 +101,13 @@ const byName = (a: LiveHost, b: LiveHost) =>
 export function compareHosts(
   key: SortKey,
   dir: SortDir,
-  t: Thresholds,
+  levels: AlertLevels,
 ): (a: LiveHost, b: LiveHost) => number {
   const sign = dir === "asc" ? 1 : -1;
   if (key === "name") return (a, b) => sign * byName(a, b);
   if (key === "status") {
     return (a, b) =>
-      sign * (HEALTH_ORDER.indexOf(hostHealth(a, t)) - HEALTH_ORDER.indexOf(hostHealth(b, t))) ||
+      sign * (HEALTH_ORDER.indexOf(hostHealth(a, levels)) - HEALTH_ORDER.indexOf(hostHealth(b, levels))) ||
       byName(a, b);
   }
   return (a, b) => {
@@ -132,14 +132,14 @@ let lastVisible: Signal<LiveHost>[] = [];
  * updates (each card re-renders itself from its own signal).
  */
 export const visibleHosts = computed(() => {
-  const t = thresholds.value;
+  const levels = alertLevels.value;
   const text = textFilter.value;
   const status = statusFilter.value;
-  const cmp = compareHosts(sortKey.value, sortDir.value, t);
+  const cmp = compareHosts(sortKey.value, sortDir.value, levels);
   const rows: Signal<LiveHost>[] = [];
   for (const s of live.hosts.value.values()) {
     const h = s.value;
-    if (status !== "all" && hostHealth(h, t) !== status) continue;
+    if (status !== "all" && hostHealth(h, levels) !== status) continue;
     if (!matchesText(h, text)) continue;
     rows.push(s);
   }
@@ -151,8 +151,8 @@ export const visibleHosts = computed(() => {
 
 /** Number of hosts in each health state, for the header. */
 export const healthCounts = computed(() => {
-  const t = thresholds.value;
-  return countHealth([...live.hosts.value.values()], t);
+  const levels = alertLevels.value;
+  return countHealth([...live.hosts.value.values()], levels);
 });
 
 let lastKeys: string[] = [];
@@ -204,9 +204,9 @@ export function groupHosts(rows: readonly Signal<LiveHost>[], key: string): Host
 }
 
 /** How many of `hosts` are in each health state (subscribes to each host: call it in a computed). */
-export function countHealth(hosts: readonly Signal<LiveHost>[], t: Thresholds): Record<Health, number> {
+export function countHealth(hosts: readonly Signal<LiveHost>[], levels: AlertLevels): Record<Health, number> {
   const counts = zeroCounts();
-  for (const s of hosts) counts[hostHealth(s.value, t)]++;
+  for (const s of hosts) counts[hostHealth(s.value, levels)]++;
   return counts;
 }
 

@@ -1,7 +1,6 @@
-import type { HostSummary, LiveHost } from "../../../worker/src/metrics/summary";
-import { type Level, levelOf, type Thresholds, worstLevel } from "./thresholds";
+import type { LiveHost } from "../../../worker/src/metrics/summary";
 
-/** What a host's badge says: its status when not online, else its worst utilisation level. */
+/** What a host's badge says: its status when not online, else its worst firing alert. */
 export type Health = "healthy" | "warning" | "critical" | "stale" | "offline";
 
 /** Order used when sorting by status and listing counts: the most urgent first. */
@@ -9,17 +8,30 @@ export const HEALTH_ORDER: readonly Health[] = ["critical", "warning", "stale", 
 
 export type { HostSummary } from "../../../worker/src/metrics/summary";
 
-/** Worst of cpu, memory and disk against the thresholds. */
-export function utilisationLevel(s: HostSummary, t: Thresholds): Level {
-  return worstLevel(worstLevel(levelOf(s.cpu, t.cpu), levelOf(s.mem, t.mem)), levelOf(s.disk, t.disk));
+/** Severity of a host's worst firing alert. */
+export type AlertLevel = "warning" | "critical";
+/** Host id -> its worst firing alert's severity (hosts with none are absent). */
+export type AlertLevels = ReadonlyMap<string, AlertLevel>;
+
+/** Each host's worst firing alert, from the fleet's open alerts (pending ones do not count). */
+export function alertLevelsOf(
+  alerts: readonly { hostId: string; state: string; severity: AlertLevel }[] | undefined,
+): AlertLevels {
+  const out = new Map<string, AlertLevel>();
+  for (const a of alerts ?? []) {
+    if (a.state !== "firing" || out.get(a.hostId) === "critical") continue;
+    out.set(a.hostId, a.severity);
+  }
+  return out;
 }
 
 /**
- * A stale or offline host shows that status whatever its last values were:
- * old numbers must not look like a live warning or a live all-clear.
+ * A host's badge. A stale or offline host shows that status whatever its
+ * last values were; an online one shows its worst firing alert, the same
+ * alerts the alerts page lists (the hub evaluates them), else healthy. The
+ * bars beside it are coloured by the rules' thresholds, which is not an alert.
  */
-export function hostHealth(host: Pick<LiveHost, "status" | "summary">, t: Thresholds): Health {
+export function hostHealth(host: Pick<LiveHost, "id" | "status">, levels: AlertLevels): Health {
   if (host.status !== "online") return host.status === "stale" ? "stale" : "offline";
-  const level = utilisationLevel(host.summary, t);
-  return level === "ok" ? "healthy" : level;
+  return levels.get(host.id) ?? "healthy";
 }

@@ -1,10 +1,10 @@
 import type { Signal } from "@preact/signals";
 import { useComputed } from "@preact/signals";
 import type { LiveHost } from "../../../../worker/src/metrics/summary";
+import { alertLevels } from "../../lib/fleet-alerts";
 import { countHealth, type HostGroup } from "../../lib/fleet-view";
 import { formatCount, formatCountOf, NOUNS } from "../../lib/format";
 import { HEALTH_ORDER, type Health } from "../../lib/host-summary";
-import { thresholds } from "../../lib/thresholds";
 import { HostGrid } from "./fleet-grid";
 
 const WORD: Record<Health, string> = {
@@ -22,7 +22,7 @@ export function groupTitle(key: string, value: string | undefined): string {
 
 /** Per-state counts of a group, as small pills; states with no host are left out. Live. */
 export function GroupCounts({ hosts }: { hosts: readonly Signal<LiveHost>[] }) {
-  const counts = useComputed(() => countHealth(hosts, thresholds.value)).value;
+  const counts = useComputed(() => countHealth(hosts, alertLevels.value)).value;
   return (
     <ul class="group-counts" aria-label="By status">
       {HEALTH_ORDER.filter((h) => counts[h] > 0).map((h) => (

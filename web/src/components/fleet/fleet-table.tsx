@@ -2,6 +2,7 @@ import type { ReadonlySignal, Signal } from "@preact/signals";
 import { Fragment } from "preact";
 import { useRef } from "preact/hooks";
 import type { LiveHost } from "../../../../worker/src/metrics/summary";
+import { alertLevels } from "../../lib/fleet-alerts";
 import { type HostGroup, type SortKey, sortBy, sortDir, sortKey } from "../../lib/fleet-view";
 import { BYTE_UNITS, formatCount, formatDuration, formatLoad, formatPct, formatRate } from "../../lib/format";
 import { hostHealth } from "../../lib/host-summary";
@@ -49,7 +50,7 @@ function HostRow({ host, index }: { host: Signal<LiveHost>; index: number }) {
   const h = host.value;
   const t = thresholds.value;
   const s = h.summary;
-  const health = hostHealth(h, t);
+  const health = hostHealth(h, alertLevels.value);
   return (
     <tr data-testid="host-row" data-host-id={h.id} data-health={health} aria-rowindex={index + 2}>
       <td class="status-cell">

@@ -1,5 +1,6 @@
 import type { Signal } from "@preact/signals";
 import type { LiveHost } from "../../../../worker/src/metrics/summary";
+import { alertLevels } from "../../lib/fleet-alerts";
 import { formatCount, formatDuration, formatLoad, formatRate } from "../../lib/format";
 import { hostHealth } from "../../lib/host-summary";
 import { hostPath } from "../../lib/router";
@@ -20,7 +21,7 @@ export function HostCard({ host }: { host: Signal<LiveHost> }) {
   const h = host.value;
   const t = thresholds.value;
   const s = h.summary;
-  const health = hostHealth(h, t);
+  const health = hostHealth(h, alertLevels.value);
   return (
     <article
       class="card"

@@ -1,13 +1,12 @@
 import { useComputed } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { now } from "../../lib/clock";
-import { thresholdsSettled } from "../../lib/fleet-alerts";
+import { alertLevels, thresholdsSettled } from "../../lib/fleet-alerts";
 import { compareHosts, countHealth, GROUP_PARAM, groupHosts, type HostGroup } from "../../lib/fleet-view";
 import { formatCount, formatCountOf, formatTime, NOUNS } from "../../lib/format";
 import { HEALTH_ORDER } from "../../lib/host-summary";
 import { live } from "../../lib/live";
 import { session } from "../../lib/session";
-import { thresholds } from "../../lib/thresholds";
 import { HostGrid } from "./fleet-grid";
 import { GroupCounts, groupTitle } from "./fleet-groups";
 import "../../styles/kiosk.css";
@@ -30,7 +29,7 @@ export function nextGroup(groups: readonly HostGroup[], current: string | null):
 
 /** Whole-fleet counts in large type. */
 function FleetCounts() {
-  const counts = useComputed(() => countHealth([...live.hosts.value.values()], thresholds.value)).value;
+  const counts = useComputed(() => countHealth([...live.hosts.value.values()], alertLevels.value)).value;
   return (
     <ul class="kiosk-counts" data-testid="kiosk-counts">
       {HEALTH_ORDER.map((h) => (
@@ -54,7 +53,7 @@ export function KioskPage() {
   const s = session.value;
   const fleet = s.state === "signed-in" ? s.info.fleet : "";
   const hosts = useComputed(() => {
-    const cmp = compareHosts("status", "asc", thresholds.value);
+    const cmp = compareHosts("status", "asc", alertLevels.value);
     return [...live.hosts.value.values()].sort((a, b) => cmp(a.value, b.value));
   });
   const groups = useComputed(() => (key ? groupHosts(hosts.value, key) : undefined)).value;
