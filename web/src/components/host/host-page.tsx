@@ -1,9 +1,8 @@
 import { useEffect, useMemo } from "preact/hooks";
-import { summaryOf } from "../../../../worker/src/metrics/summary";
+import { alertLevels } from "../../lib/fleet-alerts";
 import { hostHealth } from "../../lib/host-summary";
 import { live } from "../../lib/live";
 import { session } from "../../lib/session";
-import { thresholds } from "../../lib/thresholds";
 import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { StatusBadge } from "../common/status-badge";
@@ -53,7 +52,7 @@ export function HostPage({ id }: { id: string }) {
   }
 
   const m = host.metrics;
-  const health = hostHealth({ status: host.status, summary: summaryOf(host) }, thresholds.value);
+  const health = hostHealth(host, alertLevels.value);
   return (
     <article class="page host-page" data-testid="host-page" data-host-id={id} data-health={health}>
       <Link href="/" class="back">
