@@ -6,11 +6,12 @@ import { loadCollector } from "./load";
 import { memoryCollector } from "./memory";
 import { networkCollector } from "./network";
 import { processesCollector } from "./processes";
+import { systemdCollector } from "./systemd";
 import { temperatureCollector } from "./temperature";
 import type { Collector, SamplePart } from "./types";
 import { uptimeCollector } from "./uptime";
 
-/** How often the expensive groups (filesystems, processes) are collected, in seconds. */
+/** How often the expensive groups (filesystems, processes, failed systemd units) are collected, in seconds. */
 export const SLOW_PERIOD_S = 30;
 
 /** A sample's metrics plus when they were taken. */
@@ -24,7 +25,7 @@ export type TakenSample = SamplePart & { timeMs: bigint };
  */
 export class Sampler {
   #fast: Collector[];
-  #slow: Collector[] = [filesystemsCollector(), processesCollector()];
+  #slow: Collector[] = [filesystemsCollector(), processesCollector(), systemdCollector()];
   #slowEvery = 1;
   #tick = 0;
 

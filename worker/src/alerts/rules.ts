@@ -183,12 +183,29 @@ const BUILTINS: (RuleSpec & { builtin: string })[] = [
     hostMatch: "*",
     labelMatch: {},
   },
+  // Failed units come every 30 s (the slow group); off until a fleet of systemd hosts turns it on.
+  {
+    builtin: "systemd-failed",
+    name: "A systemd unit failed",
+    metric: "systemd.failed",
+    aggregation: "last",
+    windowS: 60,
+    comparator: ">",
+    threshold: 0,
+    clearThreshold: 0,
+    forS: 0,
+    severity: "warning",
+    repeatS: 0,
+    enabled: false,
+    hostMatch: "*",
+    labelMatch: {},
+  },
 ];
 
 /**
  * The rules every fleet starts with (editable like any other): host down
  * (no sample for 3 intervals), CPU, memory and disk (per mount) above 90 %
- * for 5 minutes.
+ * for 5 minutes; a failed systemd unit, disabled.
  */
 export function builtinRules(fleetId: string, now = Date.now()): AlertRule[] {
   return BUILTINS.map((b) => ({

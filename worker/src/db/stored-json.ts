@@ -132,6 +132,7 @@ export const MetricsSchema = z.object({
     .optional(),
   temperatures: z.array(z.object({ sensor: z.string(), celsius: num })).optional(),
   uptimeS: num.optional(),
+  systemd: z.object({ failedCount: num, failedUnits: z.array(z.string()) }).optional(),
 }) satisfies z.ZodType<Metrics>;
 
 export const HostViewSchema = z.object({

@@ -17,6 +17,7 @@ export const SAMPLE_LIMITS = {
   maxInterfaces: 256,
   maxTemperatures: 128,
   maxTopProcesses: 20,
+  maxFailedUnits: 50,
   maxNameLength: 256,
   maxPathLength: 1024,
 } as const;
@@ -241,5 +242,14 @@ function convert(s: Sample, now: number): ValidSample {
     });
   }
   if (s.uptimeS !== undefined) m.uptimeS = nonNegative("uptime_s", s.uptimeS);
+  if (s.systemd) {
+    const sd = s.systemd;
+    const units = list("systemd.failed_units", sd.failedUnits, SAMPLE_LIMITS.maxFailedUnits);
+    if (sd.failedCount < units.length) fail("systemd.failed_count", "is less than the names sent");
+    m.systemd = {
+      failedCount: sd.failedCount,
+      failedUnits: units.map((u, i) => name(() => `systemd.failed_units[${i}]`, u)),
+    };
+  }
   return { seq: Number(s.seq), timeMs, metrics: m };
 }

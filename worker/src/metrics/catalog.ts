@@ -32,6 +32,7 @@ export const SERIES = {
   "procs.running": { unit: "count", help: "Processes running" },
   temp: { unit: "celsius", help: "Temperature", instance: "sensor" },
   uptime: { unit: "seconds", help: "Uptime" },
+  "systemd.failed": { unit: "count", help: "systemd units in the failed state" },
 } as const satisfies Record<string, { unit: string; help: string; instance?: string }>;
 
 export type SeriesName = keyof typeof SERIES;
@@ -147,6 +148,7 @@ export function forEachSeries(m: Metrics, fn: (key: string, value: number) => vo
   }
   for (const t of m.temperatures ?? []) fn(seriesKey("temp", t.sensor), t.celsius);
   if (m.uptimeS !== undefined) fn("uptime", m.uptimeS);
+  if (m.systemd) fn("systemd.failed", m.systemd.failedCount);
 }
 
 /** Metrics as `series key -> value` (see `forEachSeries`). */

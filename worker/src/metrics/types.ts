@@ -70,6 +70,13 @@ export interface TemperatureMetrics {
   celsius: number;
 }
 
+/** systemd units in the "failed" state (slow cadence; absent without systemd). */
+export interface SystemdMetrics {
+  failedCount: number;
+  /** At most 50 names, sorted; `failedCount` counts them all. */
+  failedUnits: string[];
+}
+
 /** The merged metric state of a host: every group the host ever reported, latest value each. */
 export interface Metrics {
   cpu?: CpuMetrics;
@@ -82,6 +89,7 @@ export interface Metrics {
   processes?: ProcessesMetrics;
   temperatures?: TemperatureMetrics[];
   uptimeS?: number;
+  systemd?: SystemdMetrics;
 }
 
 /** Static facts about a host, from the agent's `Hello`. */

@@ -81,7 +81,17 @@ export function LiveValues({ host }: { host: HostView }) {
           }
         />
         <Fact label="Uptime" metric="uptime" value={formatDuration(s.uptimeS)} />
+        {m.systemd && (
+          <Fact label="Failed units" metric="systemd.failed" value={formatCount(m.systemd.failedCount)} />
+        )}
       </dl>
+      {m.systemd && m.systemd.failedUnits.length > 0 && (
+        <p class="failed-units" data-testid="failed-units">
+          Failed: {m.systemd.failedUnits.join(", ")}
+          {m.systemd.failedCount > m.systemd.failedUnits.length &&
+            ` and ${formatCount(m.systemd.failedCount - m.systemd.failedUnits.length)} more`}
+        </p>
+      )}
     </section>
   );
 }
