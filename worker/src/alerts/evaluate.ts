@@ -1,6 +1,7 @@
 import type { Alert, AlertRule } from "../db/alerts-schema";
 import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
+import { hostDownNotes } from "../probes/host-note";
 import { isProbeMetric } from "../probes/keys";
 import { probeObservations } from "../probes/observe";
 import { type AlertBoardUpdate, openAfter } from "./live-board";
@@ -80,7 +81,8 @@ export async function evaluateFleet(
     now,
     scope,
   });
-  await applyActions(db, inputs.fleetId, actions, inputs.baseUrl, now);
+  const notes = await hostDownNotes(db, inputs.fleetId, actions, inputs.rules, now);
+  await applyActions(db, inputs.fleetId, actions, inputs.baseUrl, now, notes);
   if (source.publish) await publishBoard(source.publish, inputs, actions, keyed, now, scope);
 }
 

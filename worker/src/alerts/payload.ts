@@ -24,6 +24,12 @@ export interface PayloadAlert {
    * queued before grouping, where `endsAt` tells the same.
    */
   status?: "firing" | "resolved";
+  /**
+   * One line more about the alert, when there is one: for Host down, what
+   * the host's probes last saw ("agent silent, host answers on 443 (HTTP
+   * 200 in 35 ms)", probes/host-note.ts).
+   */
+  note?: string;
 }
 
 /**
@@ -73,8 +79,13 @@ function trimBase(base: string): string {
   return base.replace(/\/+$/, "");
 }
 
-/** Link to a host's dashboard page. `base` is PUBLIC_URL or the origin the fleet's API was used from. */
+/**
+ * Link to a host's dashboard page. `base` is PUBLIC_URL or the origin the
+ * fleet's API was used from. A probe's alerts (`hostId` `probe:<id>`) link
+ * to its row on the probes page (web/src/components/probes/probes-page.tsx).
+ */
 export function hostUrl(base: string, hostId: string): string {
+  if (hostId.startsWith("probe:")) return `${trimBase(base)}/probes#${encodeURIComponent(hostId)}`;
   return `${trimBase(base)}/hosts/${encodeURIComponent(hostId)}`;
 }
 

@@ -173,7 +173,7 @@ function toAction(step: Step, cur: Alert | undefined, next: Alert, now: number):
 }
 
 /** One alert as notifications carry it. */
-export function payloadAlert(a: Alert, baseUrl: string): PayloadAlert {
+export function payloadAlert(a: Alert, baseUrl: string, note?: string): PayloadAlert {
   return {
     fingerprint: a.fingerprint,
     rule: a.ruleName,
@@ -188,5 +188,6 @@ export function payloadAlert(a: Alert, baseUrl: string): PayloadAlert {
     endsAt: isoTime(a.endsAt),
     url: hostUrl(baseUrl, a.hostId),
     status: a.state === "resolved" ? "resolved" : "firing",
+    ...(note ? { note } : {}),
   };
 }

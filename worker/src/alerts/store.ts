@@ -56,7 +56,14 @@ export function queueEventIfChanged(
 }
 
 /** Statements for one action; a notification statement always directly follows its write. */
-function statementsFor(db: D1Database, fleetId: string, a: Action, baseUrl: string, now: number) {
+function statementsFor(
+  db: D1Database,
+  fleetId: string,
+  a: Action,
+  baseUrl: string,
+  now: number,
+  notes: Map<string, string>,
+) {
   if (a.kind === "delete") {
     return [db.prepare("DELETE FROM alerts WHERE id = ?1 AND version = ?2").bind(a.id, a.version)];
   }
@@ -102,7 +109,8 @@ function statementsFor(db: D1Database, fleetId: string, a: Action, baseUrl: stri
     );
   }
   if (a.notify) {
-    out.push(queueEventIfChanged(db, fleetId, a.alert.id, a.notify, payloadAlert(a.alert, baseUrl), now));
+    const payload = payloadAlert(a.alert, baseUrl, notes.get(a.alert.id));
+    out.push(queueEventIfChanged(db, fleetId, a.alert.id, a.notify, payload, now));
   }
   return out;
 }
@@ -114,10 +122,12 @@ export async function applyActions(
   actions: Action[],
   baseUrl: string,
   now: number,
+  /** A note for the notification of an alert, by alert id (payload.ts `note`). */
+  notes = new Map<string, string>(),
 ): Promise<void> {
   let batch: D1PreparedStatement[] = [];
   for (const a of actions) {
-    const stmts = statementsFor(db, fleetId, a, baseUrl, now);
+    const stmts = statementsFor(db, fleetId, a, baseUrl, now, notes);
     if (batch.length + stmts.length > BATCH_STATEMENTS) {
       await db.batch(batch);
       batch = [];

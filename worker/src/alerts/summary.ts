@@ -12,7 +12,8 @@ export function alertLine(p: WebhookPayload, a: PayloadAlert): string {
   if (p.status === "test") return `TEST notification from fleetwatch (fleet ${p.fleet}): this channel works`;
   const where = a.series ? `${a.host} ${a.series}` : a.host;
   const state = alertStatus(a) === "firing" ? `FIRING [${a.severity}]` : "RESOLVED";
-  return `${state} ${a.rule} on ${where}: ${a.value} (threshold ${a.threshold})`;
+  const note = a.note ? ` · ${a.note}` : "";
+  return `${state} ${a.rule} on ${where}: ${a.value} (threshold ${a.threshold})${note}`;
 }
 
 /** The alerts in reading order: firing first, then resolved, each in the payload's order. */

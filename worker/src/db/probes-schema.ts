@@ -34,6 +34,11 @@ export const probes = sqliteTable(
     headers: text("headers").notNull(),
     intervalS: integer("interval_s").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /**
+     * The fleet's host this probe watches from outside (null: none). A Host
+     * down notification of that host says whether the probe still reaches it.
+     */
+    hostId: text("host_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     /** The cron checks the probe at its first run at or after this time. */
@@ -53,6 +58,7 @@ export const probes = sqliteTable(
   (t) => [
     uniqueIndex("probes_fleet_name_idx").on(t.fleetId, t.name),
     index("probes_due_idx").on(t.nextDueAt),
+    index("probes_host_idx").on(t.fleetId, t.hostId),
   ],
 );
 

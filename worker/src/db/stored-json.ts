@@ -158,6 +158,7 @@ export const PayloadAlertSchema = z.object({
   endsAt: z.string().nullable(),
   url: z.string(),
   status: z.enum(["firing", "resolved"]).optional(),
+  note: z.string().optional(),
 }) satisfies z.ZodType<PayloadAlert>;
 
 export const AlertPayloadSchema = z.object({

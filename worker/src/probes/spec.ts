@@ -41,6 +41,8 @@ export const ProbeFields = z.strictObject({
   headers: z.record(headerName, headerValue).refine((h) => Object.keys(h).length <= 20, "at most 20 headers"),
   intervalS: z.number().int().min(MIN_INTERVAL_S).max(86_400),
   enabled: z.boolean(),
+  /** The fleet's host the probe watches from outside; null: none. */
+  hostId: z.string().min(1).max(200).nullable(),
 });
 
 /** A complete probe as the REST API writes it. */
@@ -142,6 +144,7 @@ export function probeSpecOf(row: Probe): ProbeSpec {
     headers: probeHeaders(row),
     intervalS: row.intervalS,
     enabled: row.enabled,
+    hostId: row.hostId,
   };
 }
 

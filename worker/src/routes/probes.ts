@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ensureSeeded, rememberOrigin } from "../alerts/store";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
 import { type Probe, probes } from "../db/probes-schema";
+import { fleetStub } from "../fleet/stub";
 import { httpError } from "../http/errors";
 import { jsonError } from "../http/validation";
 import { seedProbeRules } from "../probes/builtin-rules";
@@ -57,6 +58,7 @@ function withDefaults(b: z.infer<typeof ProbeBody>): ProbeSpec {
     headers: b.headers ?? {},
     intervalS: b.intervalS ?? 60,
     enabled: b.enabled ?? true,
+    hostId: b.hostId ?? null,
   };
 }
 
@@ -64,6 +66,13 @@ function checked(spec: ProbeSpec): ProbeSpec {
   const problem = probeProblem(spec);
   if (problem) httpError(400, "invalid_request", `${problem.path}: ${problem.message}`);
   return spec;
+}
+
+/** A linked host must be one of the fleet's own: another fleet's id reads as unknown. */
+async function checkHost(env: Env, fleetId: string, hostId: string | null): Promise<void> {
+  if (hostId !== null && !(await fleetStub(env, fleetId).getHost(hostId))) {
+    httpError(400, "invalid_request", "hostId: no such host in this fleet");
+  }
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -161,6 +170,7 @@ export const probeRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>
     async (c) => {
       const fleetId = c.var.principal.fleetId;
       const spec = checked(withDefaults(c.req.valid("json")));
+      await checkHost(c.env, fleetId, spec.hostId);
       const db = drizzle(c.env.DB);
       const have =
         (await db.select({ n: count() }).from(probes).where(eq(probes.fleetId, fleetId)).get())?.n ?? 0;
@@ -254,6 +264,8 @@ async function updateProbe(env: Env, fleetId: string, id: string, next: (cur: Pr
   const row = await findProbe(env, fleetId, id);
   const cur = probeSpecOf(row);
   const spec = next(cur);
+  // A host deleted since it was linked does not block other edits.
+  if (spec.hostId !== row.hostId) await checkHost(env, fleetId, spec.hostId);
   const now = Date.now();
   // A changed probe is checked at the next cron run.
   const update = { ...probeColumns(spec), updatedAt: now, nextDueAt: Math.min(row.nextDueAt, now) };

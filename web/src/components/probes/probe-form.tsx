@@ -1,7 +1,9 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { ProbeKind, ProbeMethod } from "../../../../worker/src/db/probes-schema";
+import { listHosts } from "../../lib/api";
 import { createProbe, type ProbeInput, type ProbeView, updateProbe } from "../../lib/probes-api";
+import { useResource } from "../../lib/use-resource";
 import { Field, FormFooter, useSubmit } from "../common/form";
 import { Options } from "../common/options";
 
@@ -28,6 +30,7 @@ const FIELD_LABEL: Record<keyof ProbeInput, string> = {
   headers: "Headers",
   intervalS: "Interval",
   enabled: "Enabled",
+  hostId: "Watches host",
 };
 
 interface Draft {
@@ -43,6 +46,7 @@ interface Draft {
   headers: string;
   intervalS: string;
   enabled: boolean;
+  hostId: string;
 }
 
 function draftOf(p: ProbeView | undefined): Draft {
@@ -59,6 +63,7 @@ function draftOf(p: ProbeView | undefined): Draft {
     headers: "",
     intervalS: String(p?.intervalS ?? 60),
     enabled: p?.enabled ?? true,
+    hostId: p?.hostId ?? "",
   };
 }
 
@@ -93,6 +98,7 @@ function body(d: Draft, editing: boolean): ProbeInput {
     followRedirects: d.followRedirects,
     intervalS: num(d.intervalS),
     enabled: d.enabled,
+    hostId: d.hostId === "" ? null : d.hostId,
   };
   // Header values are never shown again: left blank while editing keeps them.
   if (!http) spec.headers = {};
@@ -113,6 +119,7 @@ export function ProbeForm({
   onCancel: () => void;
 }) {
   const draft = useSignal<Draft>(draftOf(probe));
+  const hosts = useResource((signal) => listHosts(fleet, signal), [fleet]);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
   const d = draft.value;
@@ -243,6 +250,28 @@ export function ProbeForm({
           onInput={(e) => set("timeoutS", e.currentTarget.value)}
           {...submission.aria("timeoutMs")}
         />
+      </Field>
+      <Field label="Watches host (optional)">
+        <select
+          name="hostId"
+          value={d.hostId}
+          onChange={(e) => set("hostId", e.currentTarget.value)}
+          data-testid="probe-host"
+          {...submission.aria("hostId")}
+        >
+          <option value="">None</option>
+          {d.hostId !== "" && hosts.data && !hosts.data.some((h) => h.id === d.hostId) && (
+            <option value={d.hostId}>a removed host</option>
+          )}
+          {(hosts.data ?? [])
+            .slice()
+            .sort((a, b) => a.info.hostname.localeCompare(b.info.hostname))
+            .map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.info.hostname}
+              </option>
+            ))}
+        </select>
       </Field>
       <FormFooter
         submission={submission}

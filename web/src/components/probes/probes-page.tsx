@@ -16,6 +16,7 @@ import { Link } from "../common/link";
 import { ProbeForm } from "./probe-form";
 import "../../styles/forms.css";
 import "../../styles/alerts.css";
+import "../../styles/probes.css";
 
 /** Probes are checked once a minute by the hub's cron. */
 const REFRESH_MS = 30_000;
@@ -31,6 +32,21 @@ const COLUMNS = [
 ] as const;
 
 const pct = (v: number | null) => (v === null ? "–" : `${v} %`);
+
+/**
+ * A probe's row id: what the hub's notification links point at
+ * (`/probes#probe:<id>`, worker/src/alerts/payload.ts hostUrl).
+ */
+const rowId = (id: string) => `probe:${id}`;
+
+/** The row a link's fragment names, if any. */
+function fragment(): string {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return "";
+  }
+}
 
 /** Up, down or not yet checked, in words (never colour alone), with the reason of a failure. */
 function ProbeStatus({ p }: { p: ProbeView }) {
@@ -73,6 +89,12 @@ export function ProbesPage() {
   }, [fleet]);
   const list = probes.data ?? [];
   const now = Date.now();
+  const target = fragment();
+  const loaded = probes.data !== undefined;
+  // The rows come after the page: scroll to a linked probe once they are there.
+  useEffect(() => {
+    if (loaded && target) document.getElementById(target)?.scrollIntoView({ block: "center" });
+  }, [loaded, target]);
   return (
     <section class="page alerts-page" aria-labelledby="probes-title" data-testid="probes-page">
       <div class="section-head">
@@ -115,6 +137,8 @@ export function ProbesPage() {
             {list.map((p) => (
               <tr
                 key={p.id}
+                id={rowId(p.id)}
+                class={target === rowId(p.id) ? "row-target" : undefined}
                 data-testid="probe-row"
                 data-probe={p.name}
                 data-up={p.last ? String(p.last.up) : "unknown"}
@@ -124,6 +148,14 @@ export function ProbesPage() {
                   <div class="muted small">
                     {p.kind.toUpperCase()} {p.target}
                     {!p.enabled && " · paused"}
+                    {p.hostId && (
+                      <>
+                        {" · "}
+                        <Link href={`/hosts/${encodeURIComponent(p.hostId)}`} data-testid="probe-host-link">
+                          watches a host
+                        </Link>
+                      </>
+                    )}
                   </div>
                 </th>
                 <td>
