@@ -32,14 +32,15 @@ footer{margin-top:32px;color:var(--muted);font-size:.85rem}
 
 function dayLabel(d: PublicDay): string {
   const date = new Date(d.day).toISOString().slice(0, 10);
-  if (d.checks === 0) return `${date}: no data`;
-  return `${date}: ${Math.round((d.up / d.checks) * 10_000) / 100} % up (${d.checks} checks)`;
+  if (d.uptime === null) return `${date}: no data`;
+  const detail = "checks" in d ? `${d.checks} checks` : `${d.downMinutes} min down`;
+  return `${date}: ${d.uptime} % up (${detail})`;
 }
 
 function barClass(d: PublicDay): string {
-  if (d.checks === 0) return "bar";
-  if (d.up === d.checks) return "bar ok";
-  return d.up / d.checks >= 0.95 ? "bar part" : "bar bad";
+  if (d.uptime === null) return "bar";
+  if (d.uptime === 100) return "bar ok";
+  return d.uptime >= 95 ? "bar part" : "bar bad";
 }
 
 function entryHtml(e: PublicEntry): string {

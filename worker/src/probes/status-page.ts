@@ -7,6 +7,7 @@ import { schemaCheck, tryDecodeStored } from "../db/stored-json";
 import { fleetStub } from "../fleet/stub";
 import { displayName } from "../http/text";
 import { DAY_MS, dayOf } from "./history-codec";
+import { type HostDay, hostDays, hostDownHistory } from "./host-uptime";
 import { probeSubject } from "./observe";
 import { PROBE_HISTORY_DAYS, readDays } from "./store";
 
@@ -56,21 +57,28 @@ export function statusPageView(row: StatusPage) {
   };
 }
 
-/** One day's bar: checks and successful ones (0 checks: no data). */
-export interface PublicDay {
+const pct = (up: number, checks: number) => (checks > 0 ? Math.round((up / checks) * 10_000) / 100 : null);
+
+/** One day's bar of a probe: checks and successful ones (0 checks: no data). */
+export interface ProbeDay {
   day: number;
+  /** Percent of the day's checks that succeeded, two decimals; null without checks. */
+  uptime: number | null;
   checks: number;
   up: number;
 }
 
-/** One entry as the public sees it: its public name, state and, for probes, 90 days of bars. */
+/** One day's bar: a probe's (checks) or a host's (minutes down, host-uptime.ts). */
+export type PublicDay = ProbeDay | HostDay;
+
+/** One entry as the public sees it: its public name, state and 90 days of bars. */
 export interface PublicEntry {
   name: string;
   kind: "probe" | "host";
   status: "up" | "down" | "unknown";
-  /** Percent over the 90 days, two decimals; null without checks (and for hosts). */
+  /** Percent over the 90 days, two decimals; null without data. */
   uptime: number | null;
-  /** Oldest first, one per day of the last 90 (probes; empty for hosts). */
+  /** Oldest first, one per day of the last 90. */
   days: PublicDay[];
 }
 
@@ -95,7 +103,8 @@ export interface PublicStatus {
 /**
  * Builds the public content of an enabled status page: the chosen probes
  * (latest check, bars from their day counters) and hosts (online or not,
- * from the fleet's object), and the firing alerts of those only.
+ * from the fleet's object; bars from their Host down history,
+ * host-uptime.ts), and the firing alerts of those only.
  */
 export async function publicStatus(env: Env, page: StatusPage, now: number): Promise<PublicStatus> {
   const entries = statusEntries(page);
@@ -105,7 +114,7 @@ export async function publicStatus(env: Env, page: StatusPage, now: number): Pro
   const first = today - PROBE_HISTORY_DAYS + 1;
   const db = drizzle(env.DB);
   const subjects = [...probeIds.map(probeSubject), ...hostIds];
-  const [probeRows, days, hosts, firing] = await Promise.all([
+  const [probeRows, days, hosts, firing, hostHistory] = await Promise.all([
     probeIds.length
       ? db
           .select()
@@ -128,6 +137,7 @@ export async function publicStatus(env: Env, page: StatusPage, now: number): Pro
           )
           .all()
       : [],
+    hostDownHistory(env.DB, page.fleetId, hostIds, first * DAY_MS, now),
   ]);
   const probeById = new Map(probeRows.map((p) => [p.id, p]));
   const hostById = new Map(hosts.map((h) => [h.id, h]));
@@ -139,7 +149,9 @@ export async function publicStatus(env: Env, page: StatusPage, now: number): Pro
       const mine = new Map(days.filter((d) => d.probeId === p.id).map((d) => [d.day, d]));
       const bars = Array.from({ length: PROBE_HISTORY_DAYS }, (_, i) => {
         const d = mine.get(first + i);
-        return { day: (first + i) * DAY_MS, checks: d?.checks ?? 0, up: d?.up ?? 0 };
+        const checks = d?.checks ?? 0;
+        const up = d?.up ?? 0;
+        return { day: (first + i) * DAY_MS, uptime: pct(up, checks), checks, up };
       });
       const checks = bars.reduce((n, b) => n + b.checks, 0);
       const up = bars.reduce((n, b) => n + b.up, 0);
@@ -147,18 +159,25 @@ export async function publicStatus(env: Env, page: StatusPage, now: number): Pro
         name: e.name,
         kind: "probe",
         status: !p.enabled || p.lastUp === null ? "unknown" : p.lastUp ? "up" : "down",
-        uptime: checks > 0 ? Math.round((up / checks) * 10_000) / 100 : null,
+        uptime: pct(up, checks),
         days: bars,
       });
     } else {
       const h = hostById.get(e.id);
       if (!h) continue;
+      const bars = hostDays(
+        hostHistory.spans.get(h.id) ?? [],
+        first,
+        PROBE_HISTORY_DAYS,
+        hostHistory.knownSince.get(h.id) ?? now,
+        now,
+      );
       out.push({
         name: e.name,
         kind: "host",
         status: h.status === "online" ? "up" : h.lastSeen === 0 ? "unknown" : "down",
-        uptime: null,
-        days: [],
+        uptime: bars.uptime,
+        days: bars.days,
       });
     }
   }
