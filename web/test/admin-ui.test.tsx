@@ -112,6 +112,12 @@ async function waitFor(find: () => FakeElement | undefined, what: string): Promi
 }
 const one = (id: string) => waitFor(() => root.byTestId(id)[0], id);
 const active = () => doc.activeElement;
+/** Waits until focus is on the element with this test id (components focus in an effect, after render). */
+const focusOn = (id: string) =>
+  waitFor(
+    () => (active()?.getAttribute("data-testid") === id ? (active() ?? undefined) : undefined),
+    `focus on ${id}`,
+  );
 /** The requests that change something (GETs poll in the background: the storage banner). */
 const changes = () => calls.filter((c) => c.method !== "GET");
 
@@ -173,7 +179,7 @@ describe("fleet administration in the dashboard", () => {
     expect(dialog.getAttribute("aria-labelledby")).toBe(title?.getAttribute("id"));
     // The first control has focus.
     await tick();
-    expect(active()?.getAttribute("data-testid")).toBe("add-host-name");
+    await focusOn("add-host-name");
 
     const name = root.byTestId("add-host-name")[0] as FakeElement;
     name.value = "rack 7";
@@ -192,7 +198,7 @@ describe("fleet administration in the dashboard", () => {
       `sudo fleetwatch-agent install-service --hub http://localhost --token ${SECRET}`,
     );
     expect(root.byTestId("add-host-token")[0]?.textContent).toContain("only this once");
-    expect(active()?.getAttribute("data-testid")).toBe("add-host-token");
+    await focusOn("add-host-token");
 
     // Copy: to the clipboard when there is one, else the text is selected and the user told so.
     const realNavigator = globalThis.navigator;
@@ -253,7 +259,7 @@ describe("fleet administration in the dashboard", () => {
 
     root.byTestId("token-new")[0]?.dispatch("click");
     await one("token-form");
-    expect(active()?.getAttribute("data-testid")).toBe("token-name");
+    await focusOn("token-name");
     const name = root.byTestId("token-name")[0] as FakeElement;
     name.value = "grafana";
     name.dispatch("input");
@@ -280,7 +286,7 @@ describe("fleet administration in the dashboard", () => {
     expect(dialog.findAll((e) => e.localName === "h2")[0]?.textContent).toBe(
       "Revoke the token “<i>rack-7</i> agent”?",
     );
-    expect(active()?.getAttribute("data-testid")).toBe("confirm-cancel");
+    await focusOn("confirm-cancel");
     calls = [];
     dialog.byTestId("confirm-ok")[0]?.dispatch("click");
     await waitFor(() => (root.byTestId("revoke-dialog").length === 0 ? root : undefined), "dialog closed");
@@ -309,7 +315,7 @@ describe("fleet administration in the dashboard", () => {
     (await one("remove-host")).dispatch("click");
     const dialog = await one("remove-host-dialog");
     await tick();
-    expect(active()?.getAttribute("data-testid")).toBe("confirm-cancel");
+    await focusOn("confirm-cancel");
     expect(dialog.findAll((e) => e.localName === "h2")[0]?.textContent).toBe("Remove web-1?");
     calls = [];
     dialog.byTestId("confirm-ok")[0]?.dispatch("click");

@@ -10,6 +10,12 @@ let doc: FakeDocument;
 let root: FakeElement;
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `el()` has focus: forms focus a field in an effect, after they render. */
+async function focused(el: () => FakeElement | null | undefined): Promise<void> {
+  for (let i = 0; i < 100 && doc.activeElement !== el(); i++) await tick(10);
+  expect(doc.activeElement).toBe(el());
+}
+
 interface Call {
   method: string;
   url: string;
@@ -85,7 +91,7 @@ describe("the rule form", () => {
     for (const l of labels) {
       expect(l.findAll((e) => e.localName === "input" || e.localName === "select")).toHaveLength(1);
     }
-    expect(doc.activeElement).toBe(byName("name"));
+    await focused(() => byName("name"));
   });
 
   it("shows the hub's message in the form's words on the field it names, then saves", async () => {
@@ -120,7 +126,7 @@ describe("the rule form", () => {
     expect(windowInput?.getAttribute("aria-invalid")).toBe("true");
     expect(windowInput?.getAttribute("aria-describedby")).toBe(error?.getAttribute("id"));
     expect(byName("threshold")?.getAttribute("aria-invalid")).toBeNull();
-    expect(doc.activeElement).toBe(windowInput);
+    await focused(() => windowInput);
     expect(saved).toEqual([]);
 
     type(byName("windowS"), "1");
