@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { defaultEngineSockets } from "./collect/engine-api";
 import { defaultSpoolDir } from "./spool/paths";
 
 /** Everything the agent runs with, after flags, environment and config file are merged. */
@@ -19,6 +20,11 @@ export interface AgentConfig {
   prometheus?: { host: string; port: number };
   /** Also send virtual interfaces that never carried traffic (ifb, veth, idle docker0). */
   allInterfaces: boolean;
+  /**
+   * Engine API sockets (Docker, Podman) to read containers from, first
+   * existing wins; empty = containers off.
+   */
+  containerSockets: string[];
 }
 
 /** What the command line asks for. */
@@ -54,6 +60,7 @@ const OPTIONS = {
   "prometheus-port": { type: "string" },
   "prometheus-host": { type: "string" },
   "all-interfaces": { type: "boolean" },
+  "container-socket": { type: "string" },
   config: { type: "string" },
   once: { type: "boolean" },
   json: { type: "boolean" },
@@ -75,6 +82,7 @@ interface FileConfig {
   prometheusPort?: number;
   prometheusHost?: string;
   allInterfaces?: boolean;
+  containerSocket?: string;
 }
 
 /**
@@ -128,6 +136,10 @@ export function loadConfig(
     parseFlag(env.FLEETWATCH_ALL_INTERFACES, "FLEETWATCH_ALL_INTERFACES") ??
     file.allInterfaces ??
     false;
+  const containerSockets = parseContainerSocket(
+    v["container-socket"] ?? env.FLEETWATCH_CONTAINER_SOCKET ?? file.containerSocket,
+    env,
+  );
   const config: AgentConfig = {
     hub: url,
     token,
@@ -138,6 +150,7 @@ export function loadConfig(
     spoolMaxMb,
     retryMaxS,
     allInterfaces,
+    containerSockets,
   };
   if (prometheusPort !== undefined) config.prometheus = { host: prometheusHost, port: prometheusPort };
   return { command, config };
@@ -206,6 +219,7 @@ function readConfigFile(path: string): FileConfig {
     prometheusPort: "number",
     prometheusHost: "string",
     allInterfaces: "boolean",
+    containerSocket: "string",
   };
   for (const [key, value] of Object.entries(raw)) {
     const want = types[key as keyof FileConfig];
@@ -288,6 +302,20 @@ function parsePrometheusHost(raw: string | undefined): string {
     );
   }
   return host;
+}
+
+/** A socket path, "none" (containers off), or unset: the usual Docker and Podman sockets. */
+function parseContainerSocket(raw: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  if (raw === undefined || raw.trim() === "") return defaultEngineSockets(env);
+  const path = raw.trim();
+  if (path === "none") return [];
+  const bare = path.replace(/^unix:\/\//, "");
+  if (!bare.startsWith("/")) {
+    throw new ConfigError(
+      `bad container socket "${raw}": use an absolute path such as /var/run/docker.sock, or none (--container-socket or FLEETWATCH_CONTAINER_SOCKET)`,
+    );
+  }
+  return [bare];
 }
 
 function splitList(raw: string | undefined): string[] {

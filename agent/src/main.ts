@@ -27,8 +27,12 @@ Options (flag > environment > config file > default):
   --prometheus-host H  address for --prometheus-port (default 127.0.0.1)       FLEETWATCH_PROMETHEUS_HOST
   --all-interfaces     also send virtual interfaces that never carried traffic
                        (ifb*, veth*, an idle docker0: left out by default)      FLEETWATCH_ALL_INTERFACES=1
+  --container-socket P Docker/Podman Engine API socket, or none (default: the first of
+                       /var/run/docker.sock, $XDG_RUNTIME_DIR/docker.sock,
+                       /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock)   FLEETWATCH_CONTAINER_SOCKET
   --config FILE        JSON file: {"hub","token","interval","labels":{},"http2","spoolDir","spoolMaxMb",
-                       "retryMaxS","prometheusPort","prometheusHost","allInterfaces"}
+                       "retryMaxS","prometheusPort","prometheusHost","allInterfaces",
+                       "containerSocket"}
   (environment only)   reconnect backoff cap in seconds (default 60)   FLEETWATCH_RETRY_MAX_S
   -h, --help           this help
   -v, --version        print the version
@@ -44,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${AGENT_VERSION}\n`);
       return 0;
     case "once":
-      return runOnce(command.json);
+      return runOnce(command.json, config.containerSockets);
     case "doctor":
       requireHub(config);
       return runDoctor(config);

@@ -49,10 +49,14 @@ describe("alert evaluation", () => {
       `/api/fleets/${fleet.id}/rules`,
     );
     expect(res.json.rules.map((r) => [r.builtin, r.metric]).sort()).toEqual([
+      ["container-restarts", "container.restarts:*"],
+      ["container-stopped", "container.running:*"],
+      ["container-unhealthy", "container.unhealthy:*"],
       ["cpu", "cpu"],
       ["disk", "disk:*"],
       ["host-down", "host.down"],
       ["mem", "mem"],
+      ["systemd-failed", "systemd.failed"],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { monotonicMs } from "../clock";
+import { containersCollector } from "./containers";
 import { cpuCollector } from "./cpu";
 import { diskCollector } from "./disk";
 import { filesystemsCollector } from "./filesystems";
@@ -32,9 +33,15 @@ export class Sampler {
   /**
    * `slowEvery`: collect the slow groups every this many ticks (1 = every
    * tick). `allInterfaces`: also idle virtual interfaces (ifb, veth, ...).
+   * `containerSockets`: Engine API sockets for the containers group (a slow
+   * group too; none or empty: no containers).
    */
-  constructor(slowEvery: number, opts: { allInterfaces?: boolean } = {}) {
+  constructor(
+    slowEvery: number,
+    opts: { allInterfaces?: boolean; containerSockets?: readonly string[] } = {},
+  ) {
     this.slowEvery = slowEvery;
+    if (opts.containerSockets?.length) this.#slow.push(containersCollector(opts.containerSockets));
     this.#fast = [
       cpuCollector(),
       loadCollector(),

@@ -1,5 +1,5 @@
 import { create, toJsonString } from "@bufbuild/protobuf";
-import { type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
+import { ContainerState, type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { Sampler } from "../collect/sampler";
 
 /** Rate window for a one-shot sample. */
@@ -10,8 +10,8 @@ const ONCE_WINDOW_MS = 1_000;
  * the protobuf JSON form with `--json`, else a short readable summary. Needs
  * no hub and no token: the way to check what the agent sees on a host.
  */
-export async function runOnce(json: boolean): Promise<number> {
-  const sampler = new Sampler(1);
+export async function runOnce(json: boolean, containerSockets: readonly string[] = []): Promise<number> {
+  const sampler = new Sampler(1, { containerSockets });
   await sampler.prime();
   await new Promise((r) => setTimeout(r, ONCE_WINDOW_MS));
   const sample = create(SampleSchema, await sampler.take());
@@ -51,6 +51,8 @@ export function describe(s: Sample): string {
   for (const p of s.processes?.topCpu ?? []) row("  top cpu", `${p.name} (${p.pid}) ${p.cpuPct} %`);
   for (const t of s.temperatures) row("temp", `${t.sensor} ${t.celsius} °C`);
   if (s.temperatures.length === 0) row("temperature", undefined);
+  for (const c of s.containers)
+    row(`container ${c.name}`, `${ContainerState[c.state].toLowerCase()} (${c.image})`);
   row("uptime", s.uptimeS === undefined ? undefined : `${(s.uptimeS / 3600).toFixed(1)} h`);
   return lines.join("\n");
 }

@@ -32,7 +32,10 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
     status(`serving Prometheus metrics at http://${host.includes(":") ? `[${host}]` : host}:${port}/metrics`);
   }
   const spool = Spool.open({ dir: cfg.spoolDir, maxBytes: cfg.spoolMaxMb * 1024 * 1024, warn: status });
-  const sampler = new Sampler(Sampler.slowEveryFor(intervalS), { allInterfaces: cfg.allInterfaces });
+  const sampler = new Sampler(Sampler.slowEveryFor(intervalS), {
+    allInterfaces: cfg.allInterfaces,
+    containerSockets: cfg.containerSockets,
+  });
   await sampler.prime();
 
   const wake = new Wake();

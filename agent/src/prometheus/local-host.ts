@@ -1,7 +1,14 @@
 import type { HostInfo } from "@fleetwatch/proto/host_pb";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { hostStatus } from "../../../worker/src/fleet/status";
-import type { HostInfoView, HostView, Metrics } from "../../../worker/src/metrics/types";
+import {
+  CONTAINER_HEALTHS,
+  CONTAINER_STATES,
+  type ContainerMetrics,
+  type HostInfoView,
+  type HostView,
+  type Metrics,
+} from "../../../worker/src/metrics/types";
 
 /** A protobuf message as the hub's JSON views hold it: 64-bit integers as numbers, no `$typeName`. */
 type Plain<T> = T extends bigint
@@ -25,6 +32,20 @@ function plain<T>(v: T): Plain<T> {
 }
 
 type Group = keyof Metrics;
+
+/** A wire container as the hub names its fields (state and health as words, restarts). */
+function containerView(c: Plain<Sample["containers"][number]>): ContainerMetrics {
+  const { state, health, restartCount, memoryUsedBytes, memoryLimitBytes, ...rest } = c;
+  const out: ContainerMetrics = {
+    ...rest,
+    state: CONTAINER_STATES[state] ?? "unknown",
+    health: CONTAINER_HEALTHS[health] ?? "none",
+    restarts: restartCount,
+  };
+  if (memoryUsedBytes !== undefined) out.memUsedBytes = memoryUsedBytes;
+  if (memoryLimitBytes !== undefined) out.memLimitBytes = memoryLimitBytes;
+  return out;
+}
 
 /**
  * This host as the hub shows it, for the local Prometheus endpoint: samples
@@ -57,9 +78,9 @@ export class LocalHost {
 
   /** Merges one sample; groups it does not carry keep their previous value. */
   add(sample: Sample): void {
-    const { seq, timeMs, ...rest } = plain(sample);
+    const { seq, timeMs, containers, ...rest } = plain(sample);
     // Typed as the hub's Metrics: a proto change the views do not follow fails here.
-    const groups: Metrics = rest;
+    const groups: Metrics = { ...rest, containers: containers.map(containerView) };
     for (const group of Object.keys(groups) as Group[]) {
       const value = groups[group];
       // Repeated groups are empty, not absent, in a sample that skipped them.

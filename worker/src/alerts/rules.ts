@@ -183,6 +183,20 @@ const BUILTINS: (RuleSpec & { builtin: string })[] = [
     hostMatch: "*",
     labelMatch: {},
   },
+  // Containers come every 30 s: a 60 s window holds two readings, and a removed container's
+  // series leaves it within a minute (no data: its alert resolves).
+  containerRule("container-stopped", "Container stopped", "container.running:*", "<", 1, 1, 60),
+  containerRule("container-unhealthy", "Container unhealthy", "container.unhealthy:*", ">=", 1, 1, 60),
+  // container.restarts is a counter: the rule compares restarts within its 10-minute window.
+  containerRule(
+    "container-restarts",
+    "Container restarted 3 times in 10 min",
+    "container.restarts:*",
+    ">=",
+    3,
+    1,
+    600,
+  ),
   // Failed units come every 30 s (the slow group); off until a fleet of systemd hosts turns it on.
   {
     builtin: "systemd-failed",
@@ -202,10 +216,39 @@ const BUILTINS: (RuleSpec & { builtin: string })[] = [
   },
 ];
 
+/** A built-in container rule, disabled until a fleet with containers turns it on. */
+function containerRule(
+  builtin: string,
+  name: string,
+  metric: string,
+  comparator: "<" | ">=",
+  threshold: number,
+  clearThreshold: number,
+  windowS: number,
+): RuleSpec & { builtin: string } {
+  return {
+    builtin,
+    name,
+    metric,
+    aggregation: "last",
+    windowS,
+    comparator,
+    threshold,
+    clearThreshold,
+    forS: 0,
+    severity: "warning",
+    repeatS: 0,
+    enabled: false,
+    hostMatch: "*",
+    labelMatch: {},
+  };
+}
+
 /**
  * The rules every fleet starts with (editable like any other): host down
  * (no sample for 3 intervals), CPU, memory and disk (per mount) above 90 %
- * for 5 minutes; a failed systemd unit, disabled.
+ * for 5 minutes; container stopped, unhealthy and restarting, and a failed
+ * systemd unit, disabled.
  */
 export function builtinRules(fleetId: string, now = Date.now()): AlertRule[] {
   return BUILTINS.map((b) => ({

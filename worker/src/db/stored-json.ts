@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { AlertPayload, PayloadAlert } from "../alerts/payload";
-import type { HostInfoView, HostView, Metrics } from "../metrics/types";
+import {
+  CONTAINER_HEALTHS,
+  CONTAINER_STATES,
+  type HostInfoView,
+  type HostView,
+  type Metrics,
+} from "../metrics/types";
 import { SEVERITIES } from "./alerts-schema";
 
 /**
@@ -133,6 +139,24 @@ export const MetricsSchema = z.object({
   temperatures: z.array(z.object({ sensor: z.string(), celsius: num })).optional(),
   uptimeS: num.optional(),
   systemd: z.object({ failedCount: num, failedUnits: z.array(z.string()) }).optional(),
+  containers: z
+    .array(
+      z.object({
+        name: z.string(),
+        image: z.string(),
+        state: z.enum(CONTAINER_STATES),
+        health: z.enum(CONTAINER_HEALTHS),
+        restarts: num,
+        cpuPct: num.optional(),
+        memUsedBytes: num.optional(),
+        memLimitBytes: num.optional(),
+        rxBytesPerS: num.optional(),
+        txBytesPerS: num.optional(),
+        readBytesPerS: num.optional(),
+        writeBytesPerS: num.optional(),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<Metrics>;
 
 export const HostViewSchema = z.object({

@@ -8,12 +8,13 @@ import {
 } from "../db/history";
 import { PRIMARY_DB } from "../db/placement";
 import type { AggregateQuery, EvaluationRead, SeriesValue } from "../metrics/aggregate";
+import { isCounterMetric, seriesMatcher } from "../metrics/catalog";
 import type { SeriesExport, SeriesResult } from "../metrics/types";
 import { type FleetSeries, type FleetSeriesQuery, queryFleetSeries } from "./fleet-series";
 import type { HostTable } from "./host-table";
 import type { FleetMeta } from "./meta";
 import type { RawWindow } from "./raw-window";
-import { aggregateWindow } from "./rollup";
+import { aggregateWindow, windowIncrease } from "./rollup";
 import type { RollupStore } from "./rollup-store";
 import { exportSeries, querySeries, type SeriesSource } from "./series";
 
@@ -87,13 +88,16 @@ export class FleetQueries {
    * every host.
    */
   aggregate(q: AggregateQuery, now = Date.now()): SeriesValue[] {
-    const prefix = q.metric.endsWith(":*") ? q.metric.slice(0, -1) : undefined;
+    const matches = seriesMatcher(q.metric);
+    // A counter (container restarts) is watched for how much it grew in the window, whatever the aggregation.
+    const counter = isCounterMetric(q.metric);
     const out: SeriesValue[] = [];
     for (const hostId of this.hosts.ids()) {
-      const values = aggregateWindow(this.raw.range(hostId, now - q.windowMs, now), q.agg);
+      const points = this.raw.range(hostId, now - q.windowMs, now);
+      const values = counter ? windowIncrease(points) : aggregateWindow(points, q.agg);
       for (const series in values) {
         const value = values[series];
-        if (value !== undefined && (prefix ? series.startsWith(prefix) : series === q.metric)) {
+        if (value !== undefined && matches(series)) {
           out.push({ hostId, series, value });
         }
       }

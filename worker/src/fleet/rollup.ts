@@ -540,6 +540,17 @@ export function upsertPoint(points: RollupPoint[], point: RollupPoint): RollupPo
 /** Aggregations a rule or query can ask of a window. */
 export type WindowAgg = "avg" | "max" | "min" | "last";
 
+/** Per series, max - min over a window's raw points: how much a counter grew in it. */
+export function windowIncrease(points: RawPoint[]): Record<string, number> {
+  const [p] = rollupRaw(points, Number.MAX_SAFE_INTEGER);
+  const out: Record<string, number> = {};
+  for (const key in p?.v) {
+    const a = p.v[key] as Agg;
+    out[key] = (a[2] as number) - (a[0] as number);
+  }
+  return out;
+}
+
 /** Aggregates raw points per series over a window: the value alert rules compare. */
 export function aggregateWindow(points: RawPoint[], agg: WindowAgg): Record<string, number> {
   const [p] = rollupRaw(points, Number.MAX_SAFE_INTEGER);

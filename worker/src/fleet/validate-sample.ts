@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { CONTROL_CHARS, CONTROL_CHARS_MESSAGE } from "../http/text";
-import type { Metrics } from "../metrics/types";
+import { CONTAINER_HEALTHS, CONTAINER_STATES, type ContainerMetrics, type Metrics } from "../metrics/types";
 
 /** Hard limits on one sample. Anything beyond is a broken or hostile agent. */
 export const SAMPLE_LIMITS = {
@@ -18,6 +18,7 @@ export const SAMPLE_LIMITS = {
   maxTemperatures: 128,
   maxTopProcesses: 20,
   maxFailedUnits: 50,
+  maxContainers: 500,
   maxNameLength: 256,
   maxPathLength: 1024,
 } as const;
@@ -136,6 +137,45 @@ function perCore(c: NonNullable<Sample["cpu"]>): number[] {
   );
 }
 
+/** Most CPU a container may use: every core of the largest host, in percent of one core. */
+const MAX_CONTAINER_CPU_PCT = SAMPLE_LIMITS.maxCores * 100;
+
+function enumName<T>(field: Field, names: readonly T[], v: number): T {
+  const n = names[v];
+  if (n === undefined) fail(field, `is not a known value (${v})`);
+  return n;
+}
+
+/** Containers: unique names (they name series), states and health from the enums, rates bounded. */
+function containers(list_: Sample["containers"]): ContainerMetrics[] {
+  const seen = new Set<string>();
+  return list("containers", list_, SAMPLE_LIMITS.maxContainers).map((c, i) => {
+    const f = (k: string) => () => `containers[${i}].${k}`;
+    const out: ContainerMetrics = {
+      name: name(f("name"), c.name),
+      image: name(f("image"), c.image, SAMPLE_LIMITS.maxPathLength),
+      state: enumName(f("state"), CONTAINER_STATES, c.state),
+      health: enumName(f("health"), CONTAINER_HEALTHS, c.health),
+      restarts: c.restartCount,
+    };
+    if (seen.has(out.name)) fail(f("name"), `"${out.name}" appears twice; container names must be unique`);
+    seen.add(out.name);
+    if (c.cpuPct !== undefined) {
+      if (nonNegative(f("cpu_pct"), c.cpuPct) > MAX_CONTAINER_CPU_PCT)
+        fail(f("cpu_pct"), `must be at most ${MAX_CONTAINER_CPU_PCT} (percent of one core)`);
+      out.cpuPct = c.cpuPct;
+    }
+    if (c.memoryUsedBytes !== undefined) out.memUsedBytes = bytes(f("memory_used_bytes"), c.memoryUsedBytes);
+    if (c.memoryLimitBytes !== undefined)
+      out.memLimitBytes = bytes(f("memory_limit_bytes"), c.memoryLimitBytes);
+    if (c.rxBytesPerS !== undefined) out.rxBytesPerS = rate(f("rx_bytes_per_s"), c.rxBytesPerS);
+    if (c.txBytesPerS !== undefined) out.txBytesPerS = rate(f("tx_bytes_per_s"), c.txBytesPerS);
+    if (c.readBytesPerS !== undefined) out.readBytesPerS = rate(f("read_bytes_per_s"), c.readBytesPerS);
+    if (c.writeBytesPerS !== undefined) out.writeBytesPerS = rate(f("write_bytes_per_s"), c.writeBytesPerS);
+    return out;
+  });
+}
+
 function convert(s: Sample, now: number): ValidSample {
   if (s.seq < 1n || s.seq > MAX_SAFE) fail("seq", "must be a positive integer");
   if (s.timeMs <= 0n || s.timeMs > MAX_SAFE) fail("time_ms", "is out of range");
@@ -251,5 +291,6 @@ function convert(s: Sample, now: number): ValidSample {
       failedUnits: units.map((u, i) => name(() => `systemd.failed_units[${i}]`, u)),
     };
   }
+  if (s.containers.length > 0) m.containers = containers(s.containers);
   return { seq: Number(s.seq), timeMs, metrics: m };
 }

@@ -1,10 +1,13 @@
+import { globMatch } from "../alerts/glob";
 import type { Metrics } from "./types";
 
 /**
  * The one list of scalar series the hub derives from a host's metrics.
  * Rollups, the series API, alert rules, the Prometheus exposition and the
  * dashboard all name series by these keys. A key is `<name>` or
- * `<name>:<instance>` (mount, interface, core, sensor).
+ * `<name>:<instance>` (mount, interface, core, sensor, container).
+ * A `counter` series only grows (until its container is recreated): alert
+ * rules compare its increase within their window.
  */
 export const SERIES = {
   cpu: { unit: "percent", help: "CPU busy, all cores" },
@@ -33,7 +36,29 @@ export const SERIES = {
   temp: { unit: "celsius", help: "Temperature", instance: "sensor" },
   uptime: { unit: "seconds", help: "Uptime" },
   "systemd.failed": { unit: "count", help: "systemd units in the failed state" },
-} as const satisfies Record<string, { unit: string; help: string; instance?: string }>;
+  "container.cpu": { unit: "percent", help: "Container CPU, percent of one core", instance: "container" },
+  "container.mem": {
+    unit: "bytes",
+    help: "Container memory used, page cache excluded",
+    instance: "container",
+  },
+  "container.rx": { unit: "bytes/s", help: "Container network received", instance: "container" },
+  "container.tx": { unit: "bytes/s", help: "Container network sent", instance: "container" },
+  "container.read": { unit: "bytes/s", help: "Container block device reads", instance: "container" },
+  "container.write": { unit: "bytes/s", help: "Container block device writes", instance: "container" },
+  "container.running": { unit: "count", help: "1 while the container runs, else 0", instance: "container" },
+  "container.unhealthy": {
+    unit: "count",
+    help: "1 while the container's health check fails, else 0 (absent without one)",
+    instance: "container",
+  },
+  "container.restarts": {
+    unit: "count",
+    help: "Restarts by the engine's restart policy",
+    instance: "container",
+    counter: true,
+  },
+} as const satisfies Record<string, { unit: string; help: string; instance?: string; counter?: true }>;
 
 export type SeriesName = keyof typeof SERIES;
 
@@ -47,6 +72,24 @@ export function parseSeriesKey(key: string): { name: SeriesName; instance?: stri
   if (!("instance" in def)) return undefined;
   const instance = key.slice(colon + 1);
   return instance === "" ? undefined : { name: name as SeriesName, instance };
+}
+
+/**
+ * Which series keys a rule metric names: itself, every instance (`disk:*`)
+ * or the instances an instance glob matches (`container.cpu:web-*`).
+ */
+export function seriesMatcher(metric: string): (key: string) => boolean {
+  const parsed = parseSeriesKey(metric);
+  if (!parsed?.instance || !/[*?]/.test(parsed.instance)) return (key) => key === metric;
+  const prefix = `${parsed.name}:`;
+  const glob = parsed.instance;
+  return (key) => key.startsWith(prefix) && globMatch(glob, key.slice(prefix.length));
+}
+
+/** Whether a rule metric names a counter series, compared by its increase in the window. */
+export function isCounterMetric(metric: string): boolean {
+  const parsed = parseSeriesKey(metric);
+  return parsed !== undefined && "counter" in SERIES[parsed.name];
 }
 
 const pct = (part: number, whole: number) => (whole > 0 ? (part / whole) * 100 : 0);
@@ -149,6 +192,17 @@ export function forEachSeries(m: Metrics, fn: (key: string, value: number) => vo
   for (const t of m.temperatures ?? []) fn(seriesKey("temp", t.sensor), t.celsius);
   if (m.uptimeS !== undefined) fn("uptime", m.uptimeS);
   if (m.systemd) fn("systemd.failed", m.systemd.failedCount);
+  for (const c of m.containers ?? []) {
+    if (c.cpuPct !== undefined) fn(seriesKey("container.cpu", c.name), c.cpuPct);
+    if (c.memUsedBytes !== undefined) fn(seriesKey("container.mem", c.name), c.memUsedBytes);
+    if (c.rxBytesPerS !== undefined) fn(seriesKey("container.rx", c.name), c.rxBytesPerS);
+    if (c.txBytesPerS !== undefined) fn(seriesKey("container.tx", c.name), c.txBytesPerS);
+    if (c.readBytesPerS !== undefined) fn(seriesKey("container.read", c.name), c.readBytesPerS);
+    if (c.writeBytesPerS !== undefined) fn(seriesKey("container.write", c.name), c.writeBytesPerS);
+    fn(seriesKey("container.running", c.name), c.state === "running" ? 1 : 0);
+    if (c.health !== "none") fn(seriesKey("container.unhealthy", c.name), c.health === "unhealthy" ? 1 : 0);
+    fn(seriesKey("container.restarts", c.name), c.restarts);
+  }
 }
 
 /** Metrics as `series key -> value` (see `forEachSeries`). */

@@ -70,6 +70,40 @@ export interface TemperatureMetrics {
   celsius: number;
 }
 
+/** Engine API container states (Docker's words; Podman's "stopped" arrives as "exited"). */
+export const CONTAINER_STATES = [
+  "unknown",
+  "created",
+  "running",
+  "paused",
+  "restarting",
+  "removing",
+  "exited",
+  "dead",
+] as const;
+export type ContainerStateName = (typeof CONTAINER_STATES)[number];
+
+/** From the container's HEALTHCHECK; "none" when it has none. */
+export const CONTAINER_HEALTHS = ["none", "starting", "healthy", "unhealthy"] as const;
+export type ContainerHealthName = (typeof CONTAINER_HEALTHS)[number];
+
+/** One container of the host's Docker or Podman engine. Rates are absent on its first reading. */
+export interface ContainerMetrics {
+  name: string;
+  image: string;
+  state: ContainerStateName;
+  health: ContainerHealthName;
+  restarts: number;
+  /** Percent of one core (may exceed 100). */
+  cpuPct?: number;
+  memUsedBytes?: number;
+  memLimitBytes?: number;
+  rxBytesPerS?: number;
+  txBytesPerS?: number;
+  readBytesPerS?: number;
+  writeBytesPerS?: number;
+}
+
 /** systemd units in the "failed" state (slow cadence; absent without systemd). */
 export interface SystemdMetrics {
   failedCount: number;
@@ -90,6 +124,7 @@ export interface Metrics {
   temperatures?: TemperatureMetrics[];
   uptimeS?: number;
   systemd?: SystemdMetrics;
+  containers?: ContainerMetrics[];
 }
 
 /** Static facts about a host, from the agent's `Hello`. */

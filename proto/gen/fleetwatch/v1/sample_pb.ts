@@ -2,15 +2,15 @@
 // @generated from file fleetwatch/v1/sample.proto (package fleetwatch.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file fleetwatch/v1/sample.proto.
  */
 export const file_fleetwatch_v1_sample: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSLiAwoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBEicKB3N5c3RlbWQYDiABKAsyFi5mbGVldHdhdGNoLnYxLlN5c3RlbWRCCwoJX3VwdGltZV9zIuABCgNDcHUSEQoJdG90YWxfcGN0GAEgASgBEhUKCHVzZXJfcGN0GAIgASgBSACIAQESFwoKc3lzdGVtX3BjdBgDIAEoAUgBiAEBEhcKCmlvd2FpdF9wY3QYBCABKAFIAogBARIWCglzdGVhbF9wY3QYBSABKAFIA4gBARIUCgxwZXJfY29yZV9wY3QYBiADKAESFgoOcGVyX2NvcmVfY2VudGkYByADKA1CCwoJX3VzZXJfcGN0Qg0KC19zeXN0ZW1fcGN0Qg0KC19pb3dhaXRfcGN0QgwKCl9zdGVhbF9wY3QiNAoETG9hZBINCgVsb2FkMRgBIAEoARINCgVsb2FkNRgCIAEoARIOCgZsb2FkMTUYAyABKAEidgoGTWVtb3J5EhMKC3RvdGFsX2J5dGVzGAEgASgEEhIKCnVzZWRfYnl0ZXMYAiABKAQSFwoPYXZhaWxhYmxlX2J5dGVzGAMgASgEEhkKDGNhY2hlZF9ieXRlcxgEIAEoBEgAiAEBQg8KDV9jYWNoZWRfYnl0ZXMiLwoEU3dhcBITCgt0b3RhbF9ieXRlcxgBIAEoBBISCgp1c2VkX2J5dGVzGAIgASgEImQKCkZpbGVzeXN0ZW0SDQoFbW91bnQYASABKAkSDwoHZnNfdHlwZRgCIAEoCRIOCgZkZXZpY2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoBBISCgp1c2VkX2J5dGVzGAUgASgEIj0KBkRpc2tJbxIYChByZWFkX2J5dGVzX3Blcl9zGAEgASgBEhkKEXdyaXRlX2J5dGVzX3Blcl9zGAIgASgBIkwKDE5ldEludGVyZmFjZRIMCgRuYW1lGAEgASgJEhYKDnJ4X2J5dGVzX3Blcl9zGAIgASgBEhYKDnR4X2J5dGVzX3Blcl9zGAMgASgBIoABCglQcm9jZXNzZXMSDQoFdG90YWwYASABKA0SDwoHcnVubmluZxgCIAEoDRInCgd0b3BfY3B1GAMgAygLMhYuZmxlZXR3YXRjaC52MS5Qcm9jZXNzEioKCnRvcF9tZW1vcnkYBCADKAsyFi5mbGVldHdhdGNoLnYxLlByb2Nlc3MiSwoHUHJvY2VzcxILCgNwaWQYASABKA0SDAoEbmFtZRgCIAEoCRIPCgdjcHVfcGN0GAMgASgBEhQKDG1lbW9yeV9ieXRlcxgEIAEoBCI1CgdTeXN0ZW1kEhQKDGZhaWxlZF9jb3VudBgBIAEoDRIUCgxmYWlsZWRfdW5pdHMYAiADKAkiLgoLVGVtcGVyYXR1cmUSDgoGc2Vuc29yGAEgASgJEg8KB2NlbHNpdXMYAiABKAFiBnByb3RvMw");
+  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSKQBAoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBEiwKCmNvbnRhaW5lcnMYDSADKAsyGC5mbGVldHdhdGNoLnYxLkNvbnRhaW5lchInCgdzeXN0ZW1kGA4gASgLMhYuZmxlZXR3YXRjaC52MS5TeXN0ZW1kQgsKCV91cHRpbWVfcyLgAQoDQ3B1EhEKCXRvdGFsX3BjdBgBIAEoARIVCgh1c2VyX3BjdBgCIAEoAUgAiAEBEhcKCnN5c3RlbV9wY3QYAyABKAFIAYgBARIXCgppb3dhaXRfcGN0GAQgASgBSAKIAQESFgoJc3RlYWxfcGN0GAUgASgBSAOIAQESFAoMcGVyX2NvcmVfcGN0GAYgAygBEhYKDnBlcl9jb3JlX2NlbnRpGAcgAygNQgsKCV91c2VyX3BjdEINCgtfc3lzdGVtX3BjdEINCgtfaW93YWl0X3BjdEIMCgpfc3RlYWxfcGN0IjQKBExvYWQSDQoFbG9hZDEYASABKAESDQoFbG9hZDUYAiABKAESDgoGbG9hZDE1GAMgASgBInYKBk1lbW9yeRITCgt0b3RhbF9ieXRlcxgBIAEoBBISCgp1c2VkX2J5dGVzGAIgASgEEhcKD2F2YWlsYWJsZV9ieXRlcxgDIAEoBBIZCgxjYWNoZWRfYnl0ZXMYBCABKARIAIgBAUIPCg1fY2FjaGVkX2J5dGVzIi8KBFN3YXASEwoLdG90YWxfYnl0ZXMYASABKAQSEgoKdXNlZF9ieXRlcxgCIAEoBCJkCgpGaWxlc3lzdGVtEg0KBW1vdW50GAEgASgJEg8KB2ZzX3R5cGUYAiABKAkSDgoGZGV2aWNlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAQSEgoKdXNlZF9ieXRlcxgFIAEoBCI9CgZEaXNrSW8SGAoQcmVhZF9ieXRlc19wZXJfcxgBIAEoARIZChF3cml0ZV9ieXRlc19wZXJfcxgCIAEoASJMCgxOZXRJbnRlcmZhY2USDAoEbmFtZRgBIAEoCRIWCg5yeF9ieXRlc19wZXJfcxgCIAEoARIWCg50eF9ieXRlc19wZXJfcxgDIAEoASKAAQoJUHJvY2Vzc2VzEg0KBXRvdGFsGAEgASgNEg8KB3J1bm5pbmcYAiABKA0SJwoHdG9wX2NwdRgDIAMoCzIWLmZsZWV0d2F0Y2gudjEuUHJvY2VzcxIqCgp0b3BfbWVtb3J5GAQgAygLMhYuZmxlZXR3YXRjaC52MS5Qcm9jZXNzIksKB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHY3B1X3BjdBgDIAEoARIUCgxtZW1vcnlfYnl0ZXMYBCABKAQiNQoHU3lzdGVtZBIUCgxmYWlsZWRfY291bnQYASABKA0SFAoMZmFpbGVkX3VuaXRzGAIgAygJIi4KC1RlbXBlcmF0dXJlEg4KBnNlbnNvchgBIAEoCRIPCgdjZWxzaXVzGAIgASgBIvcDCglDb250YWluZXISDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIsCgVzdGF0ZRgDIAEoDjIdLmZsZWV0d2F0Y2gudjEuQ29udGFpbmVyU3RhdGUSLgoGaGVhbHRoGAQgASgOMh4uZmxlZXR3YXRjaC52MS5Db250YWluZXJIZWFsdGgSFQoNcmVzdGFydF9jb3VudBgFIAEoDRIUCgdjcHVfcGN0GAYgASgBSACIAQESHgoRbWVtb3J5X3VzZWRfYnl0ZXMYByABKARIAYgBARIfChJtZW1vcnlfbGltaXRfYnl0ZXMYCCABKARIAogBARIbCg5yeF9ieXRlc19wZXJfcxgJIAEoAUgDiAEBEhsKDnR4X2J5dGVzX3Blcl9zGAogASgBSASIAQESHQoQcmVhZF9ieXRlc19wZXJfcxgLIAEoAUgFiAEBEh4KEXdyaXRlX2J5dGVzX3Blcl9zGAwgASgBSAaIAQFCCgoIX2NwdV9wY3RCFAoSX21lbW9yeV91c2VkX2J5dGVzQhUKE19tZW1vcnlfbGltaXRfYnl0ZXNCEQoPX3J4X2J5dGVzX3Blcl9zQhEKD190eF9ieXRlc19wZXJfc0ITChFfcmVhZF9ieXRlc19wZXJfc0IUChJfd3JpdGVfYnl0ZXNfcGVyX3Mq+wEKDkNvbnRhaW5lclN0YXRlEh8KG0NPTlRBSU5FUl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0NPTlRBSU5FUl9TVEFURV9DUkVBVEVEEAESGwoXQ09OVEFJTkVSX1NUQVRFX1JVTk5JTkcQAhIaChZDT05UQUlORVJfU1RBVEVfUEFVU0VEEAMSHgoaQ09OVEFJTkVSX1NUQVRFX1JFU1RBUlRJTkcQBBIcChhDT05UQUlORVJfU1RBVEVfUkVNT1ZJTkcQBRIaChZDT05UQUlORVJfU1RBVEVfRVhJVEVEEAYSGAoUQ09OVEFJTkVSX1NUQVRFX0RFQUQQByqJAQoPQ29udGFpbmVySGVhbHRoEhkKFUNPTlRBSU5FUl9IRUFMVEhfTk9ORRAAEh0KGUNPTlRBSU5FUl9IRUFMVEhfU1RBUlRJTkcQARIcChhDT05UQUlORVJfSEVBTFRIX0hFQUxUSFkQAhIeChpDT05UQUlORVJfSEVBTFRIX1VOSEVBTFRIWRADYgZwcm90bzM");
 
 /**
  * One observation of a host. Every metric group is optional: a metric the
@@ -83,6 +83,14 @@ export type Sample = Message<"fleetwatch.v1.Sample"> & {
    * @generated from field: optional double uptime_s = 12;
    */
   uptimeS?: number | undefined;
+
+  /**
+   * Containers of the host's Docker or Podman engine, at the slow cadence;
+   * absent where no engine socket answers.
+   *
+   * @generated from field: repeated fleetwatch.v1.Container containers = 13;
+   */
+  containers: Container[];
 
   /**
    * Failed systemd units, at the slow cadence; absent where systemd is not
@@ -439,4 +447,172 @@ export type Temperature = Message<"fleetwatch.v1.Temperature"> & {
  */
 export const TemperatureSchema: GenMessage<Temperature> = /*@__PURE__*/
   messageDesc(file_fleetwatch_v1_sample, 11);
+
+/**
+ * One container as the Engine API (Docker, or Podman's compatible API)
+ * reports it. Rates and CPU come from two consecutive stats readings: the
+ * first reading of a container has none.
+ *
+ * @generated from message fleetwatch.v1.Container
+ */
+export type Container = Message<"fleetwatch.v1.Container"> & {
+  /**
+   * Without the leading "/" the Engine API puts before names.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string image = 2;
+   */
+  image: string;
+
+  /**
+   * @generated from field: fleetwatch.v1.ContainerState state = 3;
+   */
+  state: ContainerState;
+
+  /**
+   * @generated from field: fleetwatch.v1.ContainerHealth health = 4;
+   */
+  health: ContainerHealth;
+
+  /**
+   * Restarts by the engine's restart policy (inspect `RestartCount`).
+   *
+   * @generated from field: uint32 restart_count = 5;
+   */
+  restartCount: number;
+
+  /**
+   * Percent of one core, as `docker stats` shows it: may exceed 100.
+   *
+   * @generated from field: optional double cpu_pct = 6;
+   */
+  cpuPct?: number | undefined;
+
+  /**
+   * Usage minus inactive page cache, as `docker stats` shows it.
+   *
+   * @generated from field: optional uint64 memory_used_bytes = 7;
+   */
+  memoryUsedBytes?: bigint | undefined;
+
+  /**
+   * @generated from field: optional uint64 memory_limit_bytes = 8;
+   */
+  memoryLimitBytes?: bigint | undefined;
+
+  /**
+   * @generated from field: optional double rx_bytes_per_s = 9;
+   */
+  rxBytesPerS?: number | undefined;
+
+  /**
+   * @generated from field: optional double tx_bytes_per_s = 10;
+   */
+  txBytesPerS?: number | undefined;
+
+  /**
+   * @generated from field: optional double read_bytes_per_s = 11;
+   */
+  readBytesPerS?: number | undefined;
+
+  /**
+   * @generated from field: optional double write_bytes_per_s = 12;
+   */
+  writeBytesPerS?: number | undefined;
+};
+
+/**
+ * Describes the message fleetwatch.v1.Container.
+ * Use `create(ContainerSchema)` to create a new message.
+ */
+export const ContainerSchema: GenMessage<Container> = /*@__PURE__*/
+  messageDesc(file_fleetwatch_v1_sample, 12);
+
+/**
+ * @generated from enum fleetwatch.v1.ContainerState
+ */
+export enum ContainerState {
+  /**
+   * @generated from enum value: CONTAINER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_PAUSED = 3;
+   */
+  PAUSED = 3,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_RESTARTING = 4;
+   */
+  RESTARTING = 4,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_REMOVING = 5;
+   */
+  REMOVING = 5,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_EXITED = 6;
+   */
+  EXITED = 6,
+
+  /**
+   * @generated from enum value: CONTAINER_STATE_DEAD = 7;
+   */
+  DEAD = 7,
+}
+
+/**
+ * Describes the enum fleetwatch.v1.ContainerState.
+ */
+export const ContainerStateSchema: GenEnum<ContainerState> = /*@__PURE__*/
+  enumDesc(file_fleetwatch_v1_sample, 0);
+
+/**
+ * From the container's HEALTHCHECK; NONE when it has none.
+ *
+ * @generated from enum fleetwatch.v1.ContainerHealth
+ */
+export enum ContainerHealth {
+  /**
+   * @generated from enum value: CONTAINER_HEALTH_NONE = 0;
+   */
+  NONE = 0,
+
+  /**
+   * @generated from enum value: CONTAINER_HEALTH_STARTING = 1;
+   */
+  STARTING = 1,
+
+  /**
+   * @generated from enum value: CONTAINER_HEALTH_HEALTHY = 2;
+   */
+  HEALTHY = 2,
+
+  /**
+   * @generated from enum value: CONTAINER_HEALTH_UNHEALTHY = 3;
+   */
+  UNHEALTHY = 3,
+}
+
+/**
+ * Describes the enum fleetwatch.v1.ContainerHealth.
+ */
+export const ContainerHealthSchema: GenEnum<ContainerHealth> = /*@__PURE__*/
+  enumDesc(file_fleetwatch_v1_sample, 1);
 
