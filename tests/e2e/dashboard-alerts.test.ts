@@ -192,7 +192,7 @@ describe("alerts in the dashboard, against wrangler dev", () => {
     }
   });
 
-  it("colours hosts by the fleet's own rules and counts firing alerts in the header", async () => {
+  it("badges a host by its firing alert, colours its bar by the rule's threshold, and counts firing alerts in the header", async () => {
     // 60 % cpu: healthy under the 80/90 defaults and the built-in rules (warning above 90 %).
     const warm = await new SyntheticHost(hub.url, tokens.agent, "warm-1").hello();
     await warm.push([{ cpu: 60, mem: 20, disk: 20 }]);
