@@ -20,6 +20,7 @@ import { sessionRoutes } from "./routes/session";
 import { silenceRoutes } from "./routes/silences";
 import { statusPageRoutes } from "./routes/status-page";
 import { tokenRoutes } from "./routes/tokens";
+import { trafficRoutes } from "./routes/traffic";
 import { usageRoutes } from "./routes/usage";
 
 /** The Worker's HTTP surface. Its type feeds the dashboard's typed client. */
@@ -32,6 +33,7 @@ export const app = new Hono<{ Bindings: Env }>()
   .route("/", hostRoutes)
   .route("/", liveRoutes)
   .route("/", seriesRoutes)
+  .route("/", trafficRoutes)
   .route("/", usageRoutes)
   .route("/", fleetHealthRoutes)
   .route("/", tokenRoutes)

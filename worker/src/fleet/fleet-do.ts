@@ -2,6 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { AlertBoardUpdate } from "../alerts/live-board";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import type { HostInfoView, HostView, SeriesExport, SeriesResult } from "../metrics/types";
+import type { TrafficSettings } from "../traffic/period";
+import { type FleetTrafficSettings, TrafficSettingsStore } from "../traffic/settings-store";
+import type { HostTraffic } from "../traffic/totals";
 import { type FleetParts, loadFleet, wireFleet } from "./fleet-parts";
 import type { FleetSeries, FleetSeriesQuery } from "./fleet-series";
 import type { FlushHealthView } from "./flush-health";
@@ -113,6 +116,25 @@ export class FleetDO extends DurableObject<Env> {
     stepS?: number,
   ): Promise<SeriesExport | undefined> {
     return this.enter(() => this.p.queries.export(host, metrics, from, to, stepS));
+  }
+
+  /** The fleet's traffic settings and host overrides (kept in the fleet's own object). */
+  trafficSettings(): Promise<FleetTrafficSettings> {
+    return this.enter(() => new TrafficSettingsStore(this.p.sql).read());
+  }
+
+  /** Sets the fleet's traffic settings (`hostId` '') or a host's; `null` removes a host's override. */
+  setTrafficSettings(hostId: string, s: TrafficSettings | null): Promise<FleetTrafficSettings> {
+    return this.enter(() => {
+      const store = new TrafficSettingsStore(this.p.sql);
+      store.write(hostId, s);
+      return store.read();
+    });
+  }
+
+  /** Traffic this period of the named hosts this object ingests, or of all of them. */
+  traffic(all: FleetTrafficSettings, hostIds?: string[]): Promise<HostTraffic[]> {
+    return this.enter(() => this.p.queries.traffic(all, hostIds));
   }
 
   /** Everything one alert evaluation reads, in one request: every host and one aggregate per query. */

@@ -10,6 +10,8 @@ import { PRIMARY_DB } from "../db/placement";
 import type { AggregateQuery, EvaluationRead, SeriesValue } from "../metrics/aggregate";
 import { isCounterMetric, seriesMatcher } from "../metrics/catalog";
 import type { SeriesExport, SeriesResult } from "../metrics/types";
+import type { FleetTrafficSettings } from "../traffic/settings-store";
+import { type HostTraffic, hostsTraffic } from "../traffic/totals";
 import { type FleetSeries, type FleetSeriesQuery, queryFleetSeries } from "./fleet-series";
 import type { HostTable } from "./host-table";
 import type { FleetMeta } from "./meta";
@@ -59,6 +61,11 @@ export class FleetQueries {
   ): Promise<SeriesExport | undefined> {
     if (!this.hosts.get(hostId)) return undefined;
     return exportSeries(this.source(), hostId, metrics, from, to, Date.now(), stepS);
+  }
+
+  /** Traffic this period of the named hosts, or of every host of this object (traffic/totals.ts). */
+  traffic(all: FleetTrafficSettings, hostIds?: string[]): Promise<HostTraffic[]> {
+    return hostsTraffic(this.source(), this.hosts, hostIds ?? this.hosts.ids(), all, Date.now());
   }
 
   /** The hosts of this object ranked by one series over a range, the best `q.limit` with their lines. */
