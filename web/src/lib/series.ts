@@ -1,7 +1,7 @@
 import { parseSeriesKey, SERIES } from "../../../worker/src/metrics/catalog";
 import type { HostView } from "../../../worker/src/metrics/types";
 import type { SeriesResponse } from "./api";
-import { formatBytes, formatCount, formatLoad, formatRate } from "./format";
+import { formatBytes, formatCount, formatLoad, formatPct, formatRate } from "./format";
 
 /** Ranges offered above the host charts. */
 export const RANGES = [
@@ -39,7 +39,7 @@ export function unitOf(key: string): Unit | undefined {
 export function formatterFor(unit: Unit | undefined): (v: number) => string {
   switch (unit) {
     case "percent":
-      return (v) => `${v.toFixed(v < 10 ? 1 : 0)} %`;
+      return formatPct;
     case "bytes":
       return formatBytes;
     case "bytes/s":
@@ -55,14 +55,24 @@ export function formatterFor(unit: Unit | undefined): (v: number) => string {
   }
 }
 
+/** One line of a history chart: a series the hub stores. */
+export interface ChartLine {
+  key: string;
+  label: string;
+  /** A total over the chart's other lines (e.g. every interface): drawn dashed. */
+  total?: boolean;
+}
+
 /** One history chart on the host page. */
 export interface ChartSpec {
   id: string;
   title: string;
   unit: Unit;
-  series: { key: string; label: string }[];
+  series: ChartLine[];
   /** Draw the min..max band of each series (rollups keep min and max). */
   band: boolean;
+  /** Label of a line summing the chart's series, computed here (disk read + write). */
+  sum?: string;
   /** Collapsed until opened (many series: fetched only on demand). */
   collapsed?: boolean;
 }
@@ -100,22 +110,25 @@ export function chartSpecs(host: HostView): ChartSpec[] {
       { key: "disk.write", label: "write" },
     ],
     band: false,
+    sum: "total",
   });
+  // The hub stores in and out summed over every interface: those are the totals;
+  // each interface gets its own pair only when there is more than one.
   const ifaces = m.net ?? [];
   specs.push({
     id: "net",
     title: "Network",
     unit: "bytes/s",
-    series:
-      ifaces.length > 0
+    series: [
+      { key: "net.rx", label: "total in", total: true },
+      { key: "net.tx", label: "total out", total: true },
+      ...(ifaces.length > 1
         ? ifaces.flatMap((n) => [
             { key: `net.rx:${n.name}`, label: `${n.name} in` },
             { key: `net.tx:${n.name}`, label: `${n.name} out` },
           ])
-        : [
-            { key: "net.rx", label: "in" },
-            { key: "net.tx", label: "out" },
-          ],
+        : []),
+    ],
     band: false,
   });
   specs.push({
@@ -142,62 +155,132 @@ export function chartSpecs(host: HostView): ChartSpec[] {
   return specs;
 }
 
-/** Columns for uPlot: shared x in seconds, then per series avg (and max, min when banded). */
+/** What a column of a chart holds: a series' average, max or min, or the sum of the series. */
+export interface ChartColumn {
+  role: "avg" | "max" | "min" | "sum";
+  /** Index into the spec's series (-1 for the sum). */
+  series: number;
+}
+
+/**
+ * The columns of a chart after the shared time, in drawing order: per series
+ * its band edges (max, min) first, so the band lies under the line, then its
+ * average; the sum last, on top. `alignSeries` fills them, the chart's
+ * options style them: both follow this one list.
+ */
+export function chartColumns(spec: Pick<ChartSpec, "series" | "band" | "sum">): ChartColumn[] {
+  const out: ChartColumn[] = [];
+  spec.series.forEach((_, i) => {
+    if (spec.band) out.push({ role: "max", series: i }, { role: "min", series: i });
+    out.push({ role: "avg", series: i });
+  });
+  if (spec.sum) out.push({ role: "sum", series: -1 });
+  return out;
+}
+
+/**
+ * Columns for uPlot: shared x in seconds, then one column per `chartColumns`
+ * entry. Where a column has no point of its own it holds `undefined` (uPlot
+ * draws the line on across it); where its series was silent it holds `null`
+ * (uPlot breaks the line there).
+ */
 export interface AlignedSeries {
   xs: number[];
-  columns: (number | null)[][];
+  columns: (number | null | undefined)[][];
+  /** Per column, the spacing of its own points in seconds: how far from them a value still holds. */
+  cadenceS: number[];
 }
 
+/** A series' own spacing: the (lower) median gap between its points, never finer than `floorMs`. */
+export function cadenceMs(times: readonly number[], floorMs: number): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) gaps.push((times[i] ?? 0) - (times[i - 1] ?? 0));
+  if (gaps.length === 0) return floorMs;
+  gaps.sort((a, b) => a - b);
+  return Math.max(floorMs, gaps[Math.floor((gaps.length - 1) / 2)] ?? 0);
+}
+
+type Points = Pick<SeriesResponse, "points">;
+
 /**
- * Aligns several series on the union of their timestamps (they usually
- * share a step, but a new mount or a tier boundary can differ), with null
- * for gaps so uPlot breaks the line instead of drawing through them.
- * Column order per series: avg, then max and min when `band`.
+ * Aligns a chart's series on the union of their timestamps. Series arrive at
+ * different cadences: the agent sends filesystems every 30 s while the chart
+ * asks for 5 s points, so each series is joined across the rows of the
+ * others (`undefined`) and broken only where it was silent for more than
+ * three of its own steps, or three of the host's reporting intervals when
+ * longer (when the hub calls a host stale): there a `null` row is inserted
+ * at the middle of the silence. The hub returns only buckets that hold
+ * samples, so without that an agent that was down would be drawn as a
+ * straight line across the outage.
  *
- * The hub returns only buckets that hold samples, so a silent stretch (an
- * agent that was down) would be drawn as a straight line across it: where
- * consecutive points are more than `maxGapMs` apart a null row is inserted.
+ * `responses` follow `spec.series` (undefined for one that failed to load);
+ * `stepS` is the step the hub served.
  */
 export function alignSeries(
-  responses: (SeriesResponse | undefined)[],
-  band: boolean,
-  maxGapMs = Number.POSITIVE_INFINITY,
+  spec: Pick<ChartSpec, "series" | "band" | "sum">,
+  responses: readonly (Points | undefined)[],
+  stepS: number,
+  intervalS: number,
 ): AlignedSeries {
-  const ts = new Set<number>();
-  for (const r of responses) for (const p of r?.points ?? []) ts.add(p.t);
-  const sorted = [...ts].sort((a, b) => a - b);
-  const times: number[] = [];
-  for (const [i, t] of sorted.entries()) {
-    const prev = sorted[i - 1];
-    // A row with no point in any series: the midpoint is as good as any time inside the gap.
-    if (prev !== undefined && t - prev > maxGapMs) times.push(Math.round((prev + t) / 2));
-    times.push(t);
-  }
-  const index = new Map(times.map((t, i) => [t, i]));
-  const columns: (number | null)[][] = [];
-  for (const r of responses) {
-    const avg: (number | null)[] = new Array(times.length).fill(null);
-    const max: (number | null)[] = band ? new Array(times.length).fill(null) : [];
-    const min: (number | null)[] = band ? new Array(times.length).fill(null) : [];
-    for (const p of r?.points ?? []) {
-      const i = index.get(p.t);
-      if (i === undefined) continue;
-      avg[i] = p.avg;
-      if (band) {
-        max[i] = p.max;
-        min[i] = p.min;
-      }
+  const floorMs = 1000 * Math.max(stepS, 1);
+  const per = spec.series.map((_, i) => {
+    const points = responses[i]?.points ?? [];
+    const cadence = cadenceMs(
+      points.map((p) => p.t),
+      floorMs,
+    );
+    const maxGap = 3 * Math.max(cadence, intervalS * 1000);
+    const gaps: number[] = [];
+    for (let j = 1; j < points.length; j++) {
+      const a = points[j - 1]?.t ?? 0;
+      const b = points[j]?.t ?? 0;
+      if (b - a > maxGap) gaps.push(Math.round((a + b) / 2));
     }
-    columns.push(avg);
-    if (band) columns.push(max, min);
+    return { points, cadence, gaps };
+  });
+  const ts = new Set<number>();
+  for (const s of per) {
+    for (const p of s.points) ts.add(p.t);
+    for (const g of s.gaps) ts.add(g);
   }
-  return { xs: times.map((t) => t / 1000), columns };
+  const times = [...ts].sort((a, b) => a - b);
+  const index = new Map(times.map((t, i) => [t, i]));
+  const layout = chartColumns(spec);
+  const columns: (number | null | undefined)[][] = layout.map(() => new Array(times.length).fill(undefined));
+  const cadenceS: number[] = [];
+  for (const [c, col] of layout.entries()) {
+    const column = columns[c] ?? [];
+    if (col.role === "sum") {
+      const summed = per.filter((s) => s.points.length > 0);
+      cadenceS.push(Math.max(floorMs, ...summed.map((s) => s.cadence)) / 1000);
+      const avgs = layout.flatMap((l, k) =>
+        l.role === "avg" && (per[l.series]?.points.length ?? 0) > 0 ? [columns[k] ?? []] : [],
+      );
+      if (avgs.length > 0) for (let i = 0; i < times.length; i++) column[i] = sumAt(avgs, i);
+      continue;
+    }
+    const s = per[col.series];
+    cadenceS.push((s?.cadence ?? floorMs) / 1000);
+    if (!s) continue;
+    for (const p of s.points) {
+      const i = index.get(p.t);
+      if (i !== undefined) column[i] = p[col.role];
+    }
+    for (const g of s.gaps) {
+      const i = index.get(g);
+      if (i !== undefined) column[i] = null;
+    }
+  }
+  return { xs: times.map((t) => t / 1000), columns, cadenceS };
 }
 
-/**
- * Spacing beyond which two points are not joined: three reporting intervals
- * (when the hub calls a host stale) or three display steps, whichever is longer.
- */
-export function gapThresholdMs(stepS: number, intervalS: number): number {
-  return 3 * 1000 * Math.max(stepS, intervalS, 1);
+/** The sum of the columns at row `i`: only where every one has a value; a gap in any is a gap. */
+function sumAt(cols: readonly (number | null | undefined)[][], i: number): number | null | undefined {
+  let total: number | undefined = 0;
+  for (const col of cols) {
+    const v = col[i];
+    if (v === null) return null;
+    total = v === undefined || total === undefined ? undefined : total + v;
+  }
+  return total;
 }

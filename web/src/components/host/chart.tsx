@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
-import { errorMessage, getSeries, type SeriesResponse } from "../../lib/api";
+import { errorMessage, getSeries } from "../../lib/api";
 import { colorScheme } from "../../lib/color-scheme";
-import { type AlignedSeries, alignSeries, type ChartSpec, gapThresholdMs, stepFor } from "../../lib/series";
+import { type AlignedSeries, alignSeries, type ChartSpec, stepFor } from "../../lib/series";
 import { chartOptions, readTheme } from "./chart-options";
 
 const HEIGHT = 220;
@@ -15,7 +15,8 @@ type State =
   | { kind: "error"; message: string }
   | { kind: "ready"; data: AlignedSeries; window: Window; empty: boolean; failed: string[] };
 
-interface Window {
+/** A time window in Unix ms. */
+export interface Window {
   from: number;
   to: number;
 }
@@ -26,6 +27,14 @@ interface ChartProps extends Window {
   /** The host's reporting interval: silences longer than three of them break the line. */
   intervalS: number;
   spec: ChartSpec;
+  /** The page's charts share cursor and zoom: one key per host page. */
+  syncKey: string;
+  /** True while the window is a zoom into the page's range. */
+  zoomed: boolean;
+  /** A window selected on this chart: the page zooms all its charts to it. */
+  onZoom: (w: Window) => void;
+  /** Back to the page's range, for every chart. */
+  onResetZoom: () => void;
 }
 
 /** Loads every series of the spec; fails only if all of them fail. */
@@ -42,11 +51,7 @@ async function load(p: ChartProps, w: Window, signal: AbortSignal): Promise<Stat
     return { kind: "error", message: `Could not load history: ${errorMessage(failures[0]?.reason)}` };
   }
   const servedStepS = Math.max(stepS, ...ok.map((r) => r?.stepS ?? 0));
-  const data = alignSeries(
-    ok as (SeriesResponse | undefined)[],
-    p.spec.band,
-    gapThresholdMs(servedStepS, p.intervalS),
-  );
+  const data = alignSeries(p.spec, ok, servedStepS, p.intervalS);
   return {
     kind: "ready",
     data,
@@ -58,28 +63,35 @@ async function load(p: ChartProps, w: Window, signal: AbortSignal): Promise<Stat
 
 /**
  * One history chart. Fetches when scrolled into view and draws with uPlot
- * (loaded on demand). Dragging across it zooms and refetches that window at
- * a finer step (the hub picks the raw or rollup tier); double-click or
- * "Reset zoom" goes back. Errors show inside the chart area only.
+ * (loaded on demand). The cursor is shared with the page's other charts;
+ * dragging across it zooms every chart of the page, which refetch that
+ * window at a finer step (the hub picks the raw or rollup tier);
+ * double-click or "Reset zoom" goes back. Clicking a legend entry hides or
+ * shows that line. Errors show inside the chart area only.
  */
 export function Chart(props: ChartProps) {
-  const { spec, from, to } = props;
+  const { spec, from, to, zoomed } = props;
   const box = useRef<HTMLElement>(null);
   const plotEl = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const plotScheme = useRef("");
   const [visible, setVisible] = useState(false);
-  const [zoom, setZoom] = useState<Window | null>(null);
   const [state, setState] = useState<State>({ kind: "idle" });
   const scheme = colorScheme.value;
-  const win = zoom ?? { from, to };
-  // The plot is built once; its x range reads the window it is showing through this ref.
+  const win = { from, to };
+  // The plot is built once: its options read the window, the data's cadences and the callbacks through refs.
   const shown = useRef<Window>(win);
+  const cadence = useRef<readonly number[]>([]);
+  const hidden = useRef(new Set<string>());
+  const latest = useRef(props);
+  latest.current = props;
   const seriesKey = spec.series.map((s) => s.key).join(",");
 
-  // A new range (not a refresh of the same one) drops the zoom.
-  const span = to - from;
-  useEffect(() => setZoom(null), [span]);
+  // A new window (zoom, reset, another range) shows at once on the data at hand, refined when its own arrives.
+  useEffect(() => {
+    shown.current = { from, to };
+    plot.current?.setScale("x", { min: from / 1000, max: to / 1000 });
+  }, [from, to]);
 
   // Fetch only once the chart is near the viewport: a host page has many charts.
   useEffect(() => {
@@ -123,7 +135,7 @@ export function Chart(props: ChartProps) {
     const el = plotEl.current;
     if (!el) return;
     const data = [state.data.xs, ...state.data.columns] as uPlot.AlignedData;
-    shown.current = state.window;
+    cadence.current = state.data.cadenceS;
     if (plot.current && plotScheme.current === scheme) {
       plot.current.setData(data, true);
       return;
@@ -141,14 +153,21 @@ export function Chart(props: ChartProps) {
               const b = u.posToVal(u.select.left + u.select.width, "x") * 1000;
               const mid = (a + b) / 2;
               const half = Math.max(b - a, MIN_ZOOM_MS) / 2;
-              setZoom({ from: Math.floor(mid - half), to: Math.ceil(mid + half) });
+              latest.current.onZoom({ from: Math.floor(mid - half), to: Math.ceil(mid + half) });
             },
           ],
         };
-        const opts = chartOptions(spec, Math.max(200, el.clientWidth), HEIGHT, readTheme(el), hooks, () => [
-          shown.current.from / 1000,
-          shown.current.to / 1000,
-        ]);
+        const opts = chartOptions(spec, Math.max(200, el.clientWidth), HEIGHT, readTheme(el), {
+          xRange: () => [shown.current.from / 1000, shown.current.to / 1000],
+          cadenceS: () => cadence.current,
+          syncKey: props.syncKey,
+          hidden: hidden.current,
+          onToggle: (label, on) => {
+            if (on) hidden.current.delete(label);
+            else hidden.current.add(label);
+          },
+          hooks,
+        });
         plot.current = new UPlot(opts, data, el);
         plotScheme.current = scheme;
       },
@@ -162,10 +181,10 @@ export function Chart(props: ChartProps) {
     };
   }, [state, scheme]);
 
-  // Double-click (uPlot's own reset gesture) also drops our zoom; destroy the plot on unmount.
+  // Double-click (uPlot's own reset gesture) resets the page's zoom; destroy the plot on unmount.
   useEffect(() => {
     const el = plotEl.current;
-    const unzoom = () => setZoom(null);
+    const unzoom = () => latest.current.onResetZoom();
     el?.addEventListener("dblclick", unzoom);
     return () => {
       el?.removeEventListener("dblclick", unzoom);
@@ -201,11 +220,11 @@ export function Chart(props: ChartProps) {
     <figure class="chart" ref={box} data-testid="chart" data-chart={spec.id} data-state={state.kind}>
       <figcaption class="chart-head">
         <span class="chart-title">{spec.title}</span>
-        {zoom && (
+        {zoomed && (
           <button
             type="button"
             class="btn btn-small"
-            onClick={() => setZoom(null)}
+            onClick={() => props.onResetZoom()}
             data-testid="chart-reset-zoom"
           >
             Reset zoom

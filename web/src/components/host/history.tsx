@@ -1,21 +1,14 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { HostView } from "../../../../worker/src/metrics/types";
-import { type ChartSpec, chartSpecs, RANGES, type RangeId, stepFor } from "../../lib/series";
-import { Chart } from "./chart";
+import { chartSpecs, RANGES, type RangeId, stepFor } from "../../lib/series";
+import { Chart, type Window } from "./chart";
 import { ExportLinks } from "./export-links";
 
 /** Short ranges refresh while the page is open; long ones barely move in a minute. */
 const REFRESH_MS = 60_000;
 const REFRESH_UP_TO_MS = 24 * 3_600_000;
 
-interface ChartProps {
-  fleet: string;
-  hostId: string;
-  intervalS: number;
-  spec: ChartSpec;
-  from: number;
-  to: number;
-}
+type ChartProps = Parameters<typeof Chart>[0];
 
 function CollapsedChart(props: ChartProps) {
   const [open, setOpen] = useState(false);
@@ -27,10 +20,15 @@ function CollapsedChart(props: ChartProps) {
   );
 }
 
-/** History charts with range buttons, and the range's export. */
+/**
+ * History charts with range buttons, and the range's export. The charts
+ * share one cursor and one zoom: a window dragged on any of them zooms all,
+ * and a new range (not a refresh of the same one) drops the zoom.
+ */
 export function History({ fleet, host }: { fleet: string; host: HostView }) {
   const [rangeId, setRangeId] = useState<RangeId>("1h");
   const [to, setTo] = useState(() => Date.now());
+  const [zoom, setZoom] = useState<Window | null>(null);
   const range = RANGES.find((r) => r.id === rangeId) ?? RANGES[0];
 
   // Charts depend only on which series exist, not on the latest values: keep the specs stable.
@@ -51,7 +49,11 @@ export function History({ fleet, host }: { fleet: string; host: HostView }) {
     return () => clearInterval(timer);
   }, [range.ms]);
 
+  useEffect(() => setZoom(null), [range.ms]);
+
   const from = to - range.ms;
+  const shown = zoom ?? { from, to };
+  const resetZoom = () => setZoom(null);
   return (
     <section class="history" aria-labelledby="history-title">
       <div class="history-head">
@@ -84,7 +86,17 @@ export function History({ fleet, host }: { fleet: string; host: HostView }) {
       </div>
       <div class="charts">
         {stable.map((spec) => {
-          const props = { fleet, hostId: host.id, intervalS, spec, from, to };
+          const props = {
+            fleet,
+            hostId: host.id,
+            intervalS,
+            spec,
+            ...shown,
+            syncKey: `host:${host.id}`,
+            zoomed: zoom !== null,
+            onZoom: setZoom,
+            onResetZoom: resetZoom,
+          };
           // A changed set of series (a new mount) is a new chart: uPlot cannot change its series in place.
           const key = `${spec.id}=${spec.series.map((x) => x.key).join(",")}`;
           return spec.collapsed ? <CollapsedChart key={key} {...props} /> : <Chart key={key} {...props} />;
