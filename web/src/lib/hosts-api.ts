@@ -1,5 +1,6 @@
 import type { InferRequestType } from "hono/client";
-import { fleetApi, params } from "./api";
+import type { SeriesExport } from "../../../worker/src/metrics/types";
+import { ApiError, fleetApi, params, withSignal } from "./api";
 
 /** Host administration and history export (host page; a lazy chunk). */
 
@@ -35,4 +36,45 @@ export function exportPath(fleet: string, host: string, format: ExportFormat, r:
       step: String(r.stepS),
     },
   });
+}
+
+/** Several series of a host over one range, read once (the export's JSON form). */
+export type HostSeries = SeriesExport;
+
+function isHostSeries(v: unknown): v is HostSeries {
+  if (typeof v !== "object" || v === null) return false;
+  const series = (v as { series?: unknown }).series;
+  return (
+    typeof series === "object" && series !== null && Object.values(series).every((s) => Array.isArray(s))
+  );
+}
+
+/**
+ * The last minutes of a host's series from its raw window, for the live
+ * trend: one read of the export route in its JSON form.
+ */
+export async function getRecentSeries(
+  fleet: string,
+  host: string,
+  metrics: string[],
+  r: ExportRange,
+  signal?: AbortSignal,
+): Promise<HostSeries> {
+  const res = await hostRoute.export.$get(
+    {
+      param: params({ fleet, host }),
+      query: {
+        metric: metrics,
+        format: "json",
+        from: String(Math.floor(r.from)),
+        to: String(Math.ceil(r.to)),
+        step: String(r.stepS),
+      },
+    },
+    withSignal(signal),
+  );
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!isHostSeries(body))
+    throw new ApiError(res.status, "bad_response", "The hub sent history in an unknown form.");
+  return body;
 }

@@ -71,7 +71,7 @@ export function HostPage({ id }: { id: string }) {
         <LiveValues host={host} />
         <HostInfo id={host.id} info={host.info} />
       </div>
-      <Sparklines hostId={host.id} />
+      <Sparklines fleet={fleet} hostId={host.id} />
       {fleet && <History fleet={fleet} host={host} />}
       <div class="host-tables">
         <ProcessTable title="Top processes by CPU" procs={m.processes?.topCpu ?? []} testId="top-cpu-table" />

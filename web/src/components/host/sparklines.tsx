@@ -1,4 +1,6 @@
+import { useEffect, useState } from "preact/hooks";
 import { formatDuration } from "../../lib/format";
+import { getRecentSeries } from "../../lib/hosts-api";
 import { live } from "../../lib/live";
 import { type RecentSeries, TRENDS, type TrendKey } from "../../lib/recent";
 import { formatterFor, unitOf } from "../../lib/series";
@@ -81,23 +83,58 @@ function Spark({
   );
 }
 
+/** The step of the raw window: the trend asks for every sample. */
+const RAW_STEP_S = 5;
+
+type Seed = "loading" | "done";
+
 /**
- * Sparklines of the host's live figures, from what the live feed has
- * delivered to this tab (up to the store's window): they span the samples
- * held, so they fill their box from the second sample on. Re-rendered with
- * the host page, so they move with every new sample.
+ * Sparklines of the host's live figures over the last minutes: filled at
+ * once from the hub's raw window when the page opens, then moved on by each
+ * sample the live feed delivers. They
+ * span the samples held, so they fill their box from the second sample on.
+ * Without history (a failed read) they fill from the feed alone.
  */
-export function Sparklines({ hostId }: { hostId: string }) {
+export function Sparklines({ fleet, hostId }: { fleet: string | undefined; hostId: string }) {
+  const [seed, setSeed] = useState<Seed>(fleet ? "loading" : "done");
+  useEffect(() => {
+    if (!fleet) return;
+    setSeed("loading");
+    const ctrl = new AbortController();
+    const to = Date.now() + live.clockSkewMs.peek();
+    const metrics = Object.keys(TRENDS);
+    getRecentSeries(
+      fleet,
+      hostId,
+      metrics,
+      { from: to - live.recent.windowMs, to, stepS: RAW_STEP_S },
+      ctrl.signal,
+    )
+      .then(
+        (h) => live.recent.seed(hostId, h.series, h.stepS * 1000),
+        () => undefined,
+      )
+      .finally(() => {
+        if (!ctrl.signal.aborted) setSeed("done");
+      });
+    return () => ctrl.abort();
+  }, [fleet, hostId]);
+
+  // Re-render with each new point: this component holds state, so an unchanged parent render skips it.
+  live.recent.changes.value;
   const recent = live.recent.of(hostId);
   const from = recent.t[0] ?? 0;
   const to = recent.t[recent.t.length - 1] ?? 0;
+  const span =
+    to > from
+      ? `last ${formatDuration((to - from) / 1000)}`
+      : seed === "loading"
+        ? "loading…"
+        : "collecting…";
   return (
-    <section class="panel trends" aria-labelledby="trends-title" data-testid="sparklines">
+    <section class="panel trends" aria-labelledby="trends-title" data-testid="sparklines" data-seed={seed}>
       <h2 id="trends-title">
-        Live trend{" "}
-        <span class="muted small">
-          {to > from ? `last ${formatDuration((to - from) / 1000)}` : "collecting…"}
-        </span>
+        Live trend <span class="muted small">{span}</span>
       </h2>
       <ul class="sparks">
         {(Object.keys(TRENDS) as TrendKey[]).map((k) => (
