@@ -298,6 +298,30 @@ describe("fleet administration in the dashboard, against wrangler dev and a real
     }
   });
 
+  it("stops the agent when its token is revoked: the host turns stale and the agent says why", async () => {
+    expect(agentHostId, "the Add host test ran first").not.toBe("");
+    const { context, page, problems } = await signedIn(tokens.admin);
+    try {
+      const card = page.locator(`[data-testid="host-card"][data-host-id="${agentHostId}"]`);
+      await expect.poll(() => card.getAttribute("data-status"), POLL).toBe("online");
+      await page.getByTestId("nav-settings").click();
+      const row = page.locator('[data-testid="token-row"]', { hasText: "e2e rack 7" });
+      await row.getByTestId("token-revoke").click();
+      const dialog = page.getByRole("dialog", { name: "Revoke the token “e2e rack 7”?" });
+      await dialog.getByTestId("confirm-ok").click();
+      await expect.poll(() => row.count(), POLL).toBe(0);
+      // Its stream ends at the next sample and every reconnection is refused: silent, then stale.
+      await page.getByRole("link", { name: "Fleet", exact: true }).click();
+      await expect.poll(() => card.getAttribute("data-status"), { timeout: 30_000 }).toBe("stale");
+      await expect
+        .poll(() => agent?.output() ?? "", { timeout: 30_000 })
+        .toContain("hub rejected the agent token");
+      expectClean(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("removes a host after a confirmation naming it, back on the fleet without it", async () => {
     expect(agentHostId, "the Add host test ran first").not.toBe("");
     // Else the agent's next connection brings the host back, as the dialog says.
