@@ -212,7 +212,7 @@ describe("fleet administration in the dashboard, against wrangler dev and a real
       // Escape closes the dialog, focus goes back to Add host, and the host is in the fleet.
       await page.keyboard.press("Escape");
       await expect.poll(() => dialog.count(), POLL).toBe(0);
-      expect((await focused(page)).testId).toBe("add-host");
+      await expect.poll(async () => (await focused(page)).testId, POLL).toBe("add-host");
       await page.locator(`[data-testid="host-card"][data-host-id="${agentHostId}"]`).waitFor(POLL);
       expectClean(problems);
     } finally {
