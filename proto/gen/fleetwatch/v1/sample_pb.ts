@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fleetwatch/v1/sample.proto.
  */
 export const file_fleetwatch_v1_sample: GenFile = /*@__PURE__*/
-  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSKQBAoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBEiwKCmNvbnRhaW5lcnMYDSADKAsyGC5mbGVldHdhdGNoLnYxLkNvbnRhaW5lchInCgdzeXN0ZW1kGA4gASgLMhYuZmxlZXR3YXRjaC52MS5TeXN0ZW1kQgsKCV91cHRpbWVfcyLgAQoDQ3B1EhEKCXRvdGFsX3BjdBgBIAEoARIVCgh1c2VyX3BjdBgCIAEoAUgAiAEBEhcKCnN5c3RlbV9wY3QYAyABKAFIAYgBARIXCgppb3dhaXRfcGN0GAQgASgBSAKIAQESFgoJc3RlYWxfcGN0GAUgASgBSAOIAQESFAoMcGVyX2NvcmVfcGN0GAYgAygBEhYKDnBlcl9jb3JlX2NlbnRpGAcgAygNQgsKCV91c2VyX3BjdEINCgtfc3lzdGVtX3BjdEINCgtfaW93YWl0X3BjdEIMCgpfc3RlYWxfcGN0IjQKBExvYWQSDQoFbG9hZDEYASABKAESDQoFbG9hZDUYAiABKAESDgoGbG9hZDE1GAMgASgBInYKBk1lbW9yeRITCgt0b3RhbF9ieXRlcxgBIAEoBBISCgp1c2VkX2J5dGVzGAIgASgEEhcKD2F2YWlsYWJsZV9ieXRlcxgDIAEoBBIZCgxjYWNoZWRfYnl0ZXMYBCABKARIAIgBAUIPCg1fY2FjaGVkX2J5dGVzIi8KBFN3YXASEwoLdG90YWxfYnl0ZXMYASABKAQSEgoKdXNlZF9ieXRlcxgCIAEoBCJkCgpGaWxlc3lzdGVtEg0KBW1vdW50GAEgASgJEg8KB2ZzX3R5cGUYAiABKAkSDgoGZGV2aWNlGAMgASgJEhIKCnNpemVfYnl0ZXMYBCABKAQSEgoKdXNlZF9ieXRlcxgFIAEoBCI9CgZEaXNrSW8SGAoQcmVhZF9ieXRlc19wZXJfcxgBIAEoARIZChF3cml0ZV9ieXRlc19wZXJfcxgCIAEoASJMCgxOZXRJbnRlcmZhY2USDAoEbmFtZRgBIAEoCRIWCg5yeF9ieXRlc19wZXJfcxgCIAEoARIWCg50eF9ieXRlc19wZXJfcxgDIAEoASKAAQoJUHJvY2Vzc2VzEg0KBXRvdGFsGAEgASgNEg8KB3J1bm5pbmcYAiABKA0SJwoHdG9wX2NwdRgDIAMoCzIWLmZsZWV0d2F0Y2gudjEuUHJvY2VzcxIqCgp0b3BfbWVtb3J5GAQgAygLMhYuZmxlZXR3YXRjaC52MS5Qcm9jZXNzIksKB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBG5hbWUYAiABKAkSDwoHY3B1X3BjdBgDIAEoARIUCgxtZW1vcnlfYnl0ZXMYBCABKAQiNQoHU3lzdGVtZBIUCgxmYWlsZWRfY291bnQYASABKA0SFAoMZmFpbGVkX3VuaXRzGAIgAygJIi4KC1RlbXBlcmF0dXJlEg4KBnNlbnNvchgBIAEoCRIPCgdjZWxzaXVzGAIgASgBIvcDCglDb250YWluZXISDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIsCgVzdGF0ZRgDIAEoDjIdLmZsZWV0d2F0Y2gudjEuQ29udGFpbmVyU3RhdGUSLgoGaGVhbHRoGAQgASgOMh4uZmxlZXR3YXRjaC52MS5Db250YWluZXJIZWFsdGgSFQoNcmVzdGFydF9jb3VudBgFIAEoDRIUCgdjcHVfcGN0GAYgASgBSACIAQESHgoRbWVtb3J5X3VzZWRfYnl0ZXMYByABKARIAYgBARIfChJtZW1vcnlfbGltaXRfYnl0ZXMYCCABKARIAogBARIbCg5yeF9ieXRlc19wZXJfcxgJIAEoAUgDiAEBEhsKDnR4X2J5dGVzX3Blcl9zGAogASgBSASIAQESHQoQcmVhZF9ieXRlc19wZXJfcxgLIAEoAUgFiAEBEh4KEXdyaXRlX2J5dGVzX3Blcl9zGAwgASgBSAaIAQFCCgoIX2NwdV9wY3RCFAoSX21lbW9yeV91c2VkX2J5dGVzQhUKE19tZW1vcnlfbGltaXRfYnl0ZXNCEQoPX3J4X2J5dGVzX3Blcl9zQhEKD190eF9ieXRlc19wZXJfc0ITChFfcmVhZF9ieXRlc19wZXJfc0IUChJfd3JpdGVfYnl0ZXNfcGVyX3Mq+wEKDkNvbnRhaW5lclN0YXRlEh8KG0NPTlRBSU5FUl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0NPTlRBSU5FUl9TVEFURV9DUkVBVEVEEAESGwoXQ09OVEFJTkVSX1NUQVRFX1JVTk5JTkcQAhIaChZDT05UQUlORVJfU1RBVEVfUEFVU0VEEAMSHgoaQ09OVEFJTkVSX1NUQVRFX1JFU1RBUlRJTkcQBBIcChhDT05UQUlORVJfU1RBVEVfUkVNT1ZJTkcQBRIaChZDT05UQUlORVJfU1RBVEVfRVhJVEVEEAYSGAoUQ09OVEFJTkVSX1NUQVRFX0RFQUQQByqJAQoPQ29udGFpbmVySGVhbHRoEhkKFUNPTlRBSU5FUl9IRUFMVEhfTk9ORRAAEh0KGUNPTlRBSU5FUl9IRUFMVEhfU1RBUlRJTkcQARIcChhDT05UQUlORVJfSEVBTFRIX0hFQUxUSFkQAhIeChpDT05UQUlORVJfSEVBTFRIX1VOSEVBTFRIWRADYgZwcm90bzM");
+  fileDesc("ChpmbGVldHdhdGNoL3YxL3NhbXBsZS5wcm90bxINZmxlZXR3YXRjaC52MSK7BAoGU2FtcGxlEgsKA3NlcRgBIAEoBBIPCgd0aW1lX21zGAIgASgDEh8KA2NwdRgDIAEoCzISLmZsZWV0d2F0Y2gudjEuQ3B1EiEKBGxvYWQYBCABKAsyEy5mbGVldHdhdGNoLnYxLkxvYWQSJQoGbWVtb3J5GAUgASgLMhUuZmxlZXR3YXRjaC52MS5NZW1vcnkSIQoEc3dhcBgGIAEoCzITLmZsZWV0d2F0Y2gudjEuU3dhcBIuCgtmaWxlc3lzdGVtcxgHIAMoCzIZLmZsZWV0d2F0Y2gudjEuRmlsZXN5c3RlbRImCgdkaXNrX2lvGAggASgLMhUuZmxlZXR3YXRjaC52MS5EaXNrSW8SKAoDbmV0GAkgAygLMhsuZmxlZXR3YXRjaC52MS5OZXRJbnRlcmZhY2USKwoJcHJvY2Vzc2VzGAogASgLMhguZmxlZXR3YXRjaC52MS5Qcm9jZXNzZXMSMAoMdGVtcGVyYXR1cmVzGAsgAygLMhouZmxlZXR3YXRjaC52MS5UZW1wZXJhdHVyZRIVCgh1cHRpbWVfcxgMIAEoAUgAiAEBEiwKCmNvbnRhaW5lcnMYDSADKAsyGC5mbGVldHdhdGNoLnYxLkNvbnRhaW5lchInCgdzeXN0ZW1kGA4gASgLMhYuZmxlZXR3YXRjaC52MS5TeXN0ZW1kEikKCXRsc19jZXJ0cxgPIAMoCzIWLmZsZWV0d2F0Y2gudjEuVGxzQ2VydEILCglfdXB0aW1lX3Mi4AEKA0NwdRIRCgl0b3RhbF9wY3QYASABKAESFQoIdXNlcl9wY3QYAiABKAFIAIgBARIXCgpzeXN0ZW1fcGN0GAMgASgBSAGIAQESFwoKaW93YWl0X3BjdBgEIAEoAUgCiAEBEhYKCXN0ZWFsX3BjdBgFIAEoAUgDiAEBEhQKDHBlcl9jb3JlX3BjdBgGIAMoARIWCg5wZXJfY29yZV9jZW50aRgHIAMoDUILCglfdXNlcl9wY3RCDQoLX3N5c3RlbV9wY3RCDQoLX2lvd2FpdF9wY3RCDAoKX3N0ZWFsX3BjdCI0CgRMb2FkEg0KBWxvYWQxGAEgASgBEg0KBWxvYWQ1GAIgASgBEg4KBmxvYWQxNRgDIAEoASJ2CgZNZW1vcnkSEwoLdG90YWxfYnl0ZXMYASABKAQSEgoKdXNlZF9ieXRlcxgCIAEoBBIXCg9hdmFpbGFibGVfYnl0ZXMYAyABKAQSGQoMY2FjaGVkX2J5dGVzGAQgASgESACIAQFCDwoNX2NhY2hlZF9ieXRlcyIvCgRTd2FwEhMKC3RvdGFsX2J5dGVzGAEgASgEEhIKCnVzZWRfYnl0ZXMYAiABKAQiZAoKRmlsZXN5c3RlbRINCgVtb3VudBgBIAEoCRIPCgdmc190eXBlGAIgASgJEg4KBmRldmljZRgDIAEoCRISCgpzaXplX2J5dGVzGAQgASgEEhIKCnVzZWRfYnl0ZXMYBSABKAQiPQoGRGlza0lvEhgKEHJlYWRfYnl0ZXNfcGVyX3MYASABKAESGQoRd3JpdGVfYnl0ZXNfcGVyX3MYAiABKAEiTAoMTmV0SW50ZXJmYWNlEgwKBG5hbWUYASABKAkSFgoOcnhfYnl0ZXNfcGVyX3MYAiABKAESFgoOdHhfYnl0ZXNfcGVyX3MYAyABKAEigAEKCVByb2Nlc3NlcxINCgV0b3RhbBgBIAEoDRIPCgdydW5uaW5nGAIgASgNEicKB3RvcF9jcHUYAyADKAsyFi5mbGVldHdhdGNoLnYxLlByb2Nlc3MSKgoKdG9wX21lbW9yeRgEIAMoCzIWLmZsZWV0d2F0Y2gudjEuUHJvY2VzcyJLCgdQcm9jZXNzEgsKA3BpZBgBIAEoDRIMCgRuYW1lGAIgASgJEg8KB2NwdV9wY3QYAyABKAESFAoMbWVtb3J5X2J5dGVzGAQgASgEIjUKB1N5c3RlbWQSFAoMZmFpbGVkX2NvdW50GAEgASgNEhQKDGZhaWxlZF91bml0cxgCIAMoCSKbAQoHVGxzQ2VydBIMCgRuYW1lGAEgASgJEg4KBnRhcmdldBgCIAEoCRIYCgtub3RfYWZ0ZXJfcxgDIAEoA0gAiAEBEhEKCWlzc3Vlcl9jbhgEIAEoCRISCgpzdWJqZWN0X2NuGAUgASgJEg0KBWVycm9yGAYgASgJEhIKCmNoZWNrZWRfbXMYByABKANCDgoMX25vdF9hZnRlcl9zIi4KC1RlbXBlcmF0dXJlEg4KBnNlbnNvchgBIAEoCRIPCgdjZWxzaXVzGAIgASgBIvcDCglDb250YWluZXISDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIsCgVzdGF0ZRgDIAEoDjIdLmZsZWV0d2F0Y2gudjEuQ29udGFpbmVyU3RhdGUSLgoGaGVhbHRoGAQgASgOMh4uZmxlZXR3YXRjaC52MS5Db250YWluZXJIZWFsdGgSFQoNcmVzdGFydF9jb3VudBgFIAEoDRIUCgdjcHVfcGN0GAYgASgBSACIAQESHgoRbWVtb3J5X3VzZWRfYnl0ZXMYByABKARIAYgBARIfChJtZW1vcnlfbGltaXRfYnl0ZXMYCCABKARIAogBARIbCg5yeF9ieXRlc19wZXJfcxgJIAEoAUgDiAEBEhsKDnR4X2J5dGVzX3Blcl9zGAogASgBSASIAQESHQoQcmVhZF9ieXRlc19wZXJfcxgLIAEoAUgFiAEBEh4KEXdyaXRlX2J5dGVzX3Blcl9zGAwgASgBSAaIAQFCCgoIX2NwdV9wY3RCFAoSX21lbW9yeV91c2VkX2J5dGVzQhUKE19tZW1vcnlfbGltaXRfYnl0ZXNCEQoPX3J4X2J5dGVzX3Blcl9zQhEKD190eF9ieXRlc19wZXJfc0ITChFfcmVhZF9ieXRlc19wZXJfc0IUChJfd3JpdGVfYnl0ZXNfcGVyX3Mq+wEKDkNvbnRhaW5lclN0YXRlEh8KG0NPTlRBSU5FUl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF0NPTlRBSU5FUl9TVEFURV9DUkVBVEVEEAESGwoXQ09OVEFJTkVSX1NUQVRFX1JVTk5JTkcQAhIaChZDT05UQUlORVJfU1RBVEVfUEFVU0VEEAMSHgoaQ09OVEFJTkVSX1NUQVRFX1JFU1RBUlRJTkcQBBIcChhDT05UQUlORVJfU1RBVEVfUkVNT1ZJTkcQBRIaChZDT05UQUlORVJfU1RBVEVfRVhJVEVEEAYSGAoUQ09OVEFJTkVSX1NUQVRFX0RFQUQQByqJAQoPQ29udGFpbmVySGVhbHRoEhkKFUNPTlRBSU5FUl9IRUFMVEhfTk9ORRAAEh0KGUNPTlRBSU5FUl9IRUFMVEhfU1RBUlRJTkcQARIcChhDT05UQUlORVJfSEVBTFRIX0hFQUxUSFkQAhIeChpDT05UQUlORVJfSEVBTFRIX1VOSEVBTFRIWRADYgZwcm90bzM");
 
 /**
  * One observation of a host. Every metric group is optional: a metric the
@@ -99,6 +99,15 @@ export type Sample = Message<"fleetwatch.v1.Sample"> & {
    * @generated from field: fleetwatch.v1.Systemd systemd = 14;
    */
   systemd?: Systemd | undefined;
+
+  /**
+   * TLS certificates of the targets the agent is told to check
+   * (--tls-check), every 5 minutes; each slow-cadence sample carries the
+   * latest result of every target. Absent without targets.
+   *
+   * @generated from field: repeated fleetwatch.v1.TlsCert tls_certs = 15;
+   */
+  tlsCerts: TlsCert[];
 };
 
 /**
@@ -427,6 +436,71 @@ export const SystemdSchema: GenMessage<Systemd> = /*@__PURE__*/
   messageDesc(file_fleetwatch_v1_sample, 10);
 
 /**
+ * One target's certificate as the agent's TLS handshake saw it. The hub
+ * computes the days left from not_after_s and the sample's time.
+ *
+ * @generated from message fleetwatch.v1.TlsCert
+ */
+export type TlsCert = Message<"fleetwatch.v1.TlsCert"> & {
+  /**
+   * The check's name (`name=` of --tls-check); names the series tls.days:<name>.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * host:port the agent connected to.
+   *
+   * @generated from field: string target = 2;
+   */
+  target: string;
+
+  /**
+   * The leaf certificate's notAfter (Unix seconds); absent when no
+   * certificate was received (refused, timed out, no TLS).
+   *
+   * @generated from field: optional int64 not_after_s = 3;
+   */
+  notAfterS?: bigint | undefined;
+
+  /**
+   * Common names of the leaf's issuer and subject; "" when absent.
+   *
+   * @generated from field: string issuer_cn = 4;
+   */
+  issuerCn: string;
+
+  /**
+   * @generated from field: string subject_cn = 5;
+   */
+  subjectCn: string;
+
+  /**
+   * Why the check failed: the connection or handshake error, or the
+   * verification error (chain, expiry, hostname) of a certificate that was
+   * still received. "" when the certificate verified.
+   *
+   * @generated from field: string error = 6;
+   */
+  error: string;
+
+  /**
+   * When the check ran (Unix ms).
+   *
+   * @generated from field: int64 checked_ms = 7;
+   */
+  checkedMs: bigint;
+};
+
+/**
+ * Describes the message fleetwatch.v1.TlsCert.
+ * Use `create(TlsCertSchema)` to create a new message.
+ */
+export const TlsCertSchema: GenMessage<TlsCert> = /*@__PURE__*/
+  messageDesc(file_fleetwatch_v1_sample, 11);
+
+/**
  * @generated from message fleetwatch.v1.Temperature
  */
 export type Temperature = Message<"fleetwatch.v1.Temperature"> & {
@@ -446,7 +520,7 @@ export type Temperature = Message<"fleetwatch.v1.Temperature"> & {
  * Use `create(TemperatureSchema)` to create a new message.
  */
 export const TemperatureSchema: GenMessage<Temperature> = /*@__PURE__*/
-  messageDesc(file_fleetwatch_v1_sample, 11);
+  messageDesc(file_fleetwatch_v1_sample, 12);
 
 /**
  * One container as the Engine API (Docker, or Podman's compatible API)
@@ -530,7 +604,7 @@ export type Container = Message<"fleetwatch.v1.Container"> & {
  * Use `create(ContainerSchema)` to create a new message.
  */
 export const ContainerSchema: GenMessage<Container> = /*@__PURE__*/
-  messageDesc(file_fleetwatch_v1_sample, 12);
+  messageDesc(file_fleetwatch_v1_sample, 13);
 
 /**
  * @generated from enum fleetwatch.v1.ContainerState
