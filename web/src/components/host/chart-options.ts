@@ -1,5 +1,5 @@
 import type uPlot from "uplot";
-import { formatDateTime } from "../../lib/format";
+import { formatDateTime, timeAxisValues } from "../../lib/format";
 import { type ChartColumn, type ChartSpec, chartColumns, formatterFor } from "../../lib/series";
 
 /** Line colours, distinguishable on light and dark backgrounds. */
@@ -254,7 +254,7 @@ export function chartOptions(
             { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : bytes ? 1024 : 1] },
     },
     axes: [
-      axis,
+      { ...axis, values: (_u, splits) => timeAxisValues(splits) },
       {
         ...axis,
         size: yAxisSize(theme.font),

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { errorMessage, getSeries } from "../../lib/api";
 import { colorScheme } from "../../lib/color-scheme";
+import { BYTE_UNITS } from "../../lib/format";
 import { type AlignedSeries, alignSeries, type ChartSpec, stepFor } from "../../lib/series";
 import { chartOptions, readTheme } from "./chart-options";
 
@@ -219,7 +220,12 @@ export function Chart(props: ChartProps) {
   return (
     <figure class="chart" ref={box} data-testid="chart" data-chart={spec.id} data-state={state.kind}>
       <figcaption class="chart-head">
-        <span class="chart-title">{spec.title}</span>
+        <span
+          class="chart-title"
+          title={spec.unit === "bytes" || spec.unit === "bytes/s" ? BYTE_UNITS : undefined}
+        >
+          {spec.title}
+        </span>
         {zoomed && (
           <button
             type="button"
