@@ -223,7 +223,7 @@ describe("host page charts in Chromium, against wrangler dev and a real agent", 
     }
   });
 
-  it("hides and shows a line from its chart's legend, in that chart only", async () => {
+  it("hides and shows a line and its band from its chart's legend, in that chart only", async () => {
     const { context, page, problems } = await hostPage();
     try {
       const net = chart(page, "net");
@@ -237,6 +237,16 @@ describe("host page charts in Chromium, against wrangler dev and a real agent", 
       expect(await entry(chart(page, "cpu"), "CPU").getAttribute("class")).not.toContain("u-off");
       await totalIn.click();
       await expect.poll(() => totalIn.getAttribute("class"), POLL).not.toContain("u-off");
+
+      // Hiding a line hides its min/max band with it (the band's edges have no legend entry of their own).
+      const cpu = chart(page, "cpu");
+      await ready(page, "cpu");
+      await entry(cpu, "CPU").click();
+      for (const edge of ["CPU max", "CPU min"]) {
+        await expect.poll(() => entry(cpu, edge).getAttribute("class"), POLL).toContain("u-off");
+      }
+      await entry(cpu, "CPU").click();
+      await expect.poll(() => entry(cpu, "CPU max").getAttribute("class"), POLL).not.toContain("u-off");
       expectClean(problems);
     } finally {
       await context.close();
