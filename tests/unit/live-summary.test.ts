@@ -48,12 +48,14 @@ describe("overview summary codes", () => {
       procs: 6,
       disk: 7,
       status: 0,
+      ctrRun: 0,
+      ctrAll: 0,
       boot: 1000,
     };
     expect(changedCodes(a, { ...a, seen: 2, cpu: 11, boot: 1002 })).toEqual({ seen: 2, cpu: 11 });
     expect(changedCodes(a, { ...a, boot: 1003 })).toEqual({ boot: 1003 });
     expect(changedCodes(a, { ...a, boot: 0 })).toEqual({ boot: 0 });
-    expect(Object.keys(changedCodes(undefined, a))).toHaveLength(10);
+    expect(Object.keys(changedCodes(undefined, a))).toHaveLength(12);
   });
 
   it("round-trips a summaries frame, sample times to a tenth of a second", () => {
@@ -94,6 +96,8 @@ describe("overview summary codes", () => {
       disk: 401,
       status: 1,
       boot: seen / 1000 - 3600 + 1,
+      ctrRun: 3,
+      ctrAll: 5,
     });
     expect(h.status).toBe("stale");
     expect(h.summary).toEqual({
@@ -105,6 +109,8 @@ describe("overview summary codes", () => {
       txBytesPerS: 50_000,
       procs: 120,
       uptimeS: 3600,
+      containersRunning: 2,
+      containers: 4,
     });
   });
 });

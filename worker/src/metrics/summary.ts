@@ -4,7 +4,7 @@ import type { HostInfoView, HostStatus, HostView } from "./types";
 
 /**
  * What the fleet overview shows of a host, and how the live socket sends it:
- * the eight figures of a host card, each at the precision the overview
+ * the figures of a host card, each at the precision the overview
  * draws, so a change the overview cannot show is never sent.
  */
 export interface HostSummary {
@@ -16,6 +16,9 @@ export interface HostSummary {
   txBytesPerS: number | undefined;
   procs: number | undefined;
   uptimeS: number | undefined;
+  /** Containers running and in all (absent on a host without a container engine). */
+  containersRunning?: number | undefined;
+  containers?: number | undefined;
 }
 
 /** What the overview shows of a host's identity: its name and labels (the host page has the rest). */
@@ -54,6 +57,8 @@ export function summaryOf(view: HostView): HostSummary {
     txBytesPerS: tx,
     procs: m.processes?.total,
     uptimeS: m.uptimeS,
+    containersRunning: m.containers?.filter((c) => c.state === "running").length,
+    containers: m.containers?.length,
   };
 }
 
@@ -87,7 +92,20 @@ const hundredths = (v: number) => Math.round(Math.max(0, v) * 100);
 const whole = (v: number) => Math.round(Math.max(0, v));
 
 /** Field order on the wire: the figures that change with most samples first (one mask byte). */
-const FIELDS = ["seen", "cpu", "mem", "load1", "rx", "tx", "procs", "disk", "status", "boot"] as const;
+const FIELDS = [
+  "seen",
+  "cpu",
+  "mem",
+  "load1",
+  "rx",
+  "tx",
+  "procs",
+  "disk",
+  "status",
+  "boot",
+  "ctrRun",
+  "ctrAll",
+] as const;
 type Field = (typeof FIELDS)[number];
 
 /** A host's codes, in FIELDS order. `seen` is Unix ms (sent as an age), `boot` Unix s. */
@@ -113,6 +131,8 @@ export function summaryCodes(view: HostView): SummaryCodes {
     // When the host booted, so uptime need not be sent with every sample.
     boot:
       s.uptimeS === undefined || view.lastSeen === 0 ? 0 : Math.round(view.lastSeen / 1000 - s.uptimeS) + 1,
+    ctrRun: code(s.containersRunning, whole),
+    ctrAll: code(s.containers, whole),
   };
 }
 
@@ -145,6 +165,8 @@ export function liveHostOf(id: string, info: OverviewInfo, c: SummaryCodes): Liv
       txBytesPerS: value(c.tx, rateOf),
       procs: value(c.procs, (x) => x),
       uptimeS: value(c.boot, (b) => Math.max(0, Math.round(seenS - b))),
+      containersRunning: value(c.ctrRun ?? 0, (x) => x),
+      containers: value(c.ctrAll ?? 0, (x) => x),
     },
   };
 }

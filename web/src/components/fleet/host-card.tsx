@@ -50,6 +50,13 @@ export function HostCard({ host }: { host: Signal<LiveHost> }) {
         <Fact label="Net out" metric="net.tx" value={formatRate(s.txBytesPerS)} />
         <Fact label="Processes" metric="procs" value={formatCount(s.procs)} />
         <Fact label="Uptime" metric="uptime" value={formatDuration(s.uptimeS)} />
+        {s.containers !== undefined && (
+          <Fact
+            label="Containers"
+            metric="containers"
+            value={`${formatCount(s.containersRunning ?? 0)} / ${formatCount(s.containers)} running`}
+          />
+        )}
         <Fact label="Last seen" value={<LastSeen host={host} />} />
       </dl>
     </article>

@@ -7,6 +7,7 @@ import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { StatusBadge } from "../common/status-badge";
 import { Labels } from "../fleet/labels";
+import { ContainersTable } from "./containers";
 import { History } from "./history";
 import { HostInfo } from "./host-info";
 import { FilesystemsTable, InterfacesTable, ProcessTable, TemperaturesTable } from "./host-tables";
@@ -83,6 +84,7 @@ export function HostPage({ id }: { id: string }) {
         <FilesystemsTable filesystems={m.filesystems ?? []} />
         <InterfacesTable interfaces={m.net ?? []} />
         <TemperaturesTable temperatures={m.temperatures ?? []} />
+        {m.containers && <ContainersTable containers={m.containers} />}
       </div>
     </article>
   );
