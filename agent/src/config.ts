@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultEngineSockets } from "./collect/engine-api";
+import { MAX_TLS_TARGETS, parseTlsTarget, type TlsTarget } from "./collect/tls-certs";
 import { defaultSpoolDir } from "./spool/paths";
 
 /** Everything the agent runs with, after flags, environment and config file are merged. */
@@ -25,6 +26,8 @@ export interface AgentConfig {
    * existing wins; empty = containers off.
    */
   containerSockets: string[];
+  /** TLS endpoints whose certificates the agent checks (at most 20). */
+  tlsChecks: TlsTarget[];
 }
 
 /** What the command line asks for. */
@@ -61,6 +64,7 @@ const OPTIONS = {
   "prometheus-host": { type: "string" },
   "all-interfaces": { type: "boolean" },
   "container-socket": { type: "string" },
+  "tls-check": { type: "string", multiple: true },
   config: { type: "string" },
   once: { type: "boolean" },
   json: { type: "boolean" },
@@ -83,6 +87,7 @@ interface FileConfig {
   prometheusHost?: string;
   allInterfaces?: boolean;
   containerSocket?: string;
+  tlsChecks?: string[];
 }
 
 /**
@@ -140,6 +145,12 @@ export function loadConfig(
     v["container-socket"] ?? env.FLEETWATCH_CONTAINER_SOCKET ?? file.containerSocket,
     env,
   );
+  const tlsChecks = parseTlsChecks(
+    v["tls-check"] ??
+      (env.FLEETWATCH_TLS_CHECKS?.trim() ? env.FLEETWATCH_TLS_CHECKS.trim().split(/\s+/) : undefined) ??
+      file.tlsChecks ??
+      [],
+  );
   const config: AgentConfig = {
     hub: url,
     token,
@@ -151,6 +162,7 @@ export function loadConfig(
     retryMaxS,
     allInterfaces,
     containerSockets,
+    tlsChecks,
   };
   if (prometheusPort !== undefined) config.prometheus = { host: prometheusHost, port: prometheusPort };
   return { command, config };
@@ -220,11 +232,18 @@ function readConfigFile(path: string): FileConfig {
     prometheusHost: "string",
     allInterfaces: "boolean",
     containerSocket: "string",
+    tlsChecks: "array",
   };
   for (const [key, value] of Object.entries(raw)) {
     const want = types[key as keyof FileConfig];
     if (!want) {
       throw new ConfigError(`unknown key "${key}" in ${path}: allowed are ${Object.keys(types).join(", ")}`);
+    }
+    if (want === "array") {
+      if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) {
+        throw new ConfigError(`"${key}" in ${path} must be an array of strings like "web=example.com:443"`);
+      }
+      continue;
     }
     if (typeof value !== want || value === null || (want === "object" && Array.isArray(value))) {
       throw new ConfigError(`"${key}" in ${path} must be a ${want}`);
@@ -316,6 +335,26 @@ function parseContainerSocket(raw: string | undefined, env: NodeJS.ProcessEnv): 
     );
   }
   return [bare];
+}
+
+/** `name=host:port[,servername]` entries: at most 20, names unique (they name the hub's series). */
+function parseTlsChecks(items: string[]): TlsTarget[] {
+  if (items.length > MAX_TLS_TARGETS) {
+    throw new ConfigError(`too many TLS checks (${items.length}): at most ${MAX_TLS_TARGETS} (--tls-check)`);
+  }
+  const seen = new Set<string>();
+  return items.map((item) => {
+    let t: TlsTarget;
+    try {
+      t = parseTlsTarget(item);
+    } catch (e) {
+      throw new ConfigError(`${(e as Error).message} (--tls-check)`);
+    }
+    if (seen.has(t.name))
+      throw new ConfigError(`TLS check name "${t.name}" is used twice: give each a name of its own`);
+    seen.add(t.name);
+    return t;
+  });
 }
 
 function splitList(raw: string | undefined): string[] {

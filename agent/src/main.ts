@@ -30,9 +30,12 @@ Options (flag > environment > config file > default):
   --container-socket P Docker/Podman Engine API socket, or none (default: the first of
                        /var/run/docker.sock, $XDG_RUNTIME_DIR/docker.sock,
                        /run/podman/podman.sock, $XDG_RUNTIME_DIR/podman/podman.sock)   FLEETWATCH_CONTAINER_SOCKET
+  --tls-check name=host:port[,servername]
+                       check that TLS certificate every 5 minutes (expiry, chain,
+                       hostname), repeatable, at most 20                FLEETWATCH_TLS_CHECKS (space-separated)
   --config FILE        JSON file: {"hub","token","interval","labels":{},"http2","spoolDir","spoolMaxMb",
                        "retryMaxS","prometheusPort","prometheusHost","allInterfaces",
-                       "containerSocket"}
+                       "containerSocket","tlsChecks":["name=host:port"]}
   (environment only)   reconnect backoff cap in seconds (default 60)   FLEETWATCH_RETRY_MAX_S
   -h, --help           this help
   -v, --version        print the version
@@ -48,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${AGENT_VERSION}\n`);
       return 0;
     case "once":
-      return runOnce(command.json, config.containerSockets);
+      return runOnce(command.json, config.containerSockets, config.tlsChecks);
     case "doctor":
       requireHub(config);
       return runDoctor(config);

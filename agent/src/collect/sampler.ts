@@ -9,6 +9,7 @@ import { networkCollector } from "./network";
 import { processesCollector } from "./processes";
 import { systemdCollector } from "./systemd";
 import { temperatureCollector } from "./temperature";
+import { type TlsTarget, tlsCertsCollector } from "./tls-certs";
 import type { Collector, SamplePart } from "./types";
 import { uptimeCollector } from "./uptime";
 
@@ -34,14 +35,22 @@ export class Sampler {
    * `slowEvery`: collect the slow groups every this many ticks (1 = every
    * tick). `allInterfaces`: also idle virtual interfaces (ifb, veth, ...).
    * `containerSockets`: Engine API sockets for the containers group (a slow
-   * group too; none or empty: no containers).
+   * group too; none or empty: no containers). `tls`: targets whose
+   * certificates are checked every 5 minutes and sent with the slow groups;
+   * `wait` makes a sample wait for a running check (one-shot samples).
    */
   constructor(
     slowEvery: number,
-    opts: { allInterfaces?: boolean; containerSockets?: readonly string[] } = {},
+    opts: {
+      allInterfaces?: boolean;
+      containerSockets?: readonly string[];
+      tls?: { targets: readonly TlsTarget[]; wait?: boolean };
+    } = {},
   ) {
     this.slowEvery = slowEvery;
     if (opts.containerSockets?.length) this.#slow.push(containersCollector(opts.containerSockets));
+    if (opts.tls?.targets.length)
+      this.#slow.push(tlsCertsCollector(opts.tls.targets, { wait: opts.tls.wait }));
     this.#fast = [
       cpuCollector(),
       loadCollector(),

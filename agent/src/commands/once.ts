@@ -1,6 +1,7 @@
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { ContainerState, type Sample, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { Sampler } from "../collect/sampler";
+import type { TlsTarget } from "../collect/tls-certs";
 
 /** Rate window for a one-shot sample. */
 const ONCE_WINDOW_MS = 1_000;
@@ -10,8 +11,12 @@ const ONCE_WINDOW_MS = 1_000;
  * the protobuf JSON form with `--json`, else a short readable summary. Needs
  * no hub and no token: the way to check what the agent sees on a host.
  */
-export async function runOnce(json: boolean, containerSockets: readonly string[] = []): Promise<number> {
-  const sampler = new Sampler(1, { containerSockets });
+export async function runOnce(
+  json: boolean,
+  containerSockets: readonly string[] = [],
+  tlsTargets: readonly TlsTarget[] = [],
+): Promise<number> {
+  const sampler = new Sampler(1, { containerSockets, tls: { targets: tlsTargets, wait: true } });
   await sampler.prime();
   await new Promise((r) => setTimeout(r, ONCE_WINDOW_MS));
   const sample = create(SampleSchema, await sampler.take());
@@ -53,6 +58,10 @@ export function describe(s: Sample): string {
   if (s.temperatures.length === 0) row("temperature", undefined);
   for (const c of s.containers)
     row(`container ${c.name}`, `${ContainerState[c.state].toLowerCase()} (${c.image})`);
+  for (const c of s.tlsCerts) {
+    const expiry = c.notAfterS === undefined ? "" : new Date(Number(c.notAfterS) * 1000).toISOString();
+    row(`tls ${c.name}`, [c.target, expiry, c.error].filter((x) => x !== "").join(" "));
+  }
   row("uptime", s.uptimeS === undefined ? undefined : `${(s.uptimeS / 3600).toFixed(1)} h`);
   return lines.join("\n");
 }

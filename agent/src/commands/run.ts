@@ -35,6 +35,7 @@ export async function runAgent(cfg: AgentConfig): Promise<number> {
   const sampler = new Sampler(Sampler.slowEveryFor(intervalS), {
     allInterfaces: cfg.allInterfaces,
     containerSockets: cfg.containerSockets,
+    tls: { targets: cfg.tlsChecks },
   });
   await sampler.prime();
 

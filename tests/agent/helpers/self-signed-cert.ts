@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 
 /**
  * A throwaway self-signed TLS certificate for an IP address, made with
@@ -10,37 +10,70 @@ import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
  * (NODE_EXTRA_CA_CERTS).
  */
 export function selfSignedCert(ip = "127.0.0.1", days = 1): { key: string; cert: string } {
+  const now = Date.now();
+  // An hour back, for clock skew between this process and the agent's.
+  const { key, cert } = issueCert({
+    cn: ip,
+    ip,
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + days * 86_400_000),
+    ca: true,
+  });
+  return { key, cert };
+}
+
+/** What {@link issueCert} puts in a certificate. */
+export interface CertSpec {
+  /** Subject common name. */
+  cn: string;
+  /** subjectAltName entries: an IPv4 address, a DNS name. */
+  ip?: string;
+  dns?: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** basicConstraints CA:TRUE: may sign others and be a trust anchor. */
+  ca?: boolean;
+  /** Signed by this issuer (its CN and key); self-signed without. */
+  issuer?: { cn: string; key: KeyObject };
+}
+
+/**
+ * An X.509 v3 certificate (ECDSA P-256, SHA-256) as {@link CertSpec} says,
+ * in PEM, with its private key (PEM and as a KeyObject to sign others with).
+ */
+export function issueCert(spec: CertSpec): { key: string; cert: string; privateKey: KeyObject } {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const ecdsaWithSha256 = seq(oid("1.2.840.10045.4.3.2"));
-  const name = seq(set(seq(oid("2.5.4.3"), tlv(0x0c, Buffer.from(ip)))));
+  const dn = (cn: string) => seq(set(seq(oid("2.5.4.3"), tlv(0x0c, Buffer.from(cn)))));
   const serial = randomBytes(16);
   // Positive and minimally encoded: the top bit clear, the first byte not zero.
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
-  const now = Date.now();
+  const altNames = [
+    ...(spec.ip ? [tlv(0x87, ipBytes(spec.ip))] : []), // iPAddress
+    ...(spec.dns ? [tlv(0x82, Buffer.from(spec.dns))] : []), // dNSName
+  ];
+  const extensions = [
+    ...(spec.ca ? [extension("2.5.29.19", true, seq(tlv(0x01, Buffer.from([0xff]))))] : []), // basicConstraints CA:TRUE
+    ...(altNames.length > 0 ? [extension("2.5.29.17", false, seq(...altNames))] : []), // subjectAltName
+  ];
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // [0] version: v3
     tlv(0x02, serial),
     ecdsaWithSha256,
-    name,
-    // An hour back, for clock skew between this process and the agent's.
-    seq(utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + days * 86_400_000))),
-    name,
+    dn(spec.issuer?.cn ?? spec.cn),
+    seq(utcTime(spec.notBefore), utcTime(spec.notAfter)),
+    dn(spec.cn),
     publicKey.export({ type: "spki", format: "der" }),
-    tlv(
-      0xa3, // [3] extensions
-      seq(
-        extension("2.5.29.19", true, seq(tlv(0x01, Buffer.from([0xff])))), // basicConstraints CA:TRUE
-        extension("2.5.29.17", false, seq(tlv(0x87, ipBytes(ip)))), // subjectAltName iPAddress
-      ),
-    ),
+    ...(extensions.length > 0 ? [tlv(0xa3, seq(...extensions))] : []), // [3] extensions
   );
   // ECDSA signatures from node:crypto are DER (Ecdsa-Sig-Value) by default, as X.509 wants.
-  const signature = sign("sha256", tbs, privateKey);
+  const signature = sign("sha256", tbs, spec.issuer?.key ?? privateKey);
   const der = seq(tbs, ecdsaWithSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const body = der.toString("base64").replace(/.{64}/g, "$&\n");
   return {
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     cert: `-----BEGIN CERTIFICATE-----\n${body.trimEnd()}\n-----END CERTIFICATE-----\n`,
+    privateKey,
   };
 }
 
