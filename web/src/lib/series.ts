@@ -1,5 +1,6 @@
 import { parseSeriesKey, SERIES } from "../../../worker/src/metrics/catalog";
 import type { HostView } from "../../../worker/src/metrics/types";
+import { isTrafficMetric } from "../../../worker/src/traffic/keys";
 import type { SeriesResponse } from "./api";
 import { formatBytes, formatCount, formatLoad, formatPct, formatRate } from "./format";
 
@@ -32,6 +33,7 @@ export type Unit = (typeof SERIES)[keyof typeof SERIES]["unit"];
 /** Unit of a series key, from the catalog (never restated here). */
 export function unitOf(key: string): Unit | undefined {
   const parsed = parseSeriesKey(key);
+  if (!parsed && isTrafficMetric(key)) return "bytes";
   return parsed ? SERIES[parsed.name].unit : undefined;
 }
 

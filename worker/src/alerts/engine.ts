@@ -2,6 +2,8 @@ import { gt, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alertFleets, alertRules, alertSilences, alerts } from "../db/alerts-schema";
 import { fleetEvaluationInputs, fleetStub } from "../fleet/stub";
+import { TRAFFIC_MAX_AGE_MS } from "../traffic/cache";
+import { fleetTraffic } from "../traffic/fleet";
 import { deliverDue } from "./deliver";
 import type { AlertDeps } from "./deps";
 import { dispatchDue } from "./dispatch";
@@ -26,6 +28,7 @@ function fleetSource(env: Env, fleetId: string): FleetSource {
   return {
     read: (queries) => fleetEvaluationInputs(env, fleetId, queries),
     publish: (update) => fleetStub(env, fleetId).publishAlerts(update),
+    traffic: async (now) => (await fleetTraffic(env, fleetId, { now, maxAgeMs: TRAFFIC_MAX_AGE_MS })).hosts,
   };
 }
 

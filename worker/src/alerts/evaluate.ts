@@ -4,6 +4,9 @@ import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import { hostDownNotes } from "../probes/host-note";
 import { isProbeMetric } from "../probes/keys";
 import { probeObservations } from "../probes/observe";
+import { isTrafficMetric } from "../traffic/keys";
+import { trafficRuleValues } from "../traffic/observe";
+import type { HostTraffic } from "../traffic/totals";
 import { type AlertBoardUpdate, openAfter } from "./live-board";
 import { hostFacts, type Observation, observeRule } from "./observe";
 import { roundValue } from "./payload";
@@ -20,6 +23,8 @@ export interface FleetSource {
   read(queries: AggregateQuery[]): Promise<EvaluationRead>;
   /** Shows the open alerts after the evaluation on the fleet's dashboards. */
   publish?(update: AlertBoardUpdate): Promise<void>;
+  /** Every host's traffic this month at `now` (quota rules; traffic/observe.ts). */
+  traffic?(now: number): Promise<HostTraffic[]>;
 }
 
 /** Everything D1 holds that one fleet's evaluation needs. */
@@ -51,12 +56,14 @@ export async function evaluateFleet(
   const queries = new Map<string, AggregateQuery>();
   const keyOf = (r: AlertRule) => `${r.metric}\n${r.aggregation}\n${r.windowS}`;
   for (const rule of enabled) {
-    if (rule.metric === HOST_DOWN || isProbeMetric(rule.metric) || queries.has(keyOf(rule))) continue;
+    if (rule.metric === HOST_DOWN || isProbeMetric(rule.metric) || isTrafficMetric(rule.metric)) continue;
+    if (queries.has(keyOf(rule))) continue;
     queries.set(keyOf(rule), { metric: rule.metric, agg: rule.aggregation, windowMs: rule.windowS * 1000 });
   }
   const read = await source.read([...queries.values()]);
   const hosts = read.hosts.map(hostFacts);
   const valuesOf = new Map([...queries.keys()].map((k, i) => [k, read.values[i] ?? []]));
+  const traffic = await trafficRuleValues(enabled, source, now);
   const observations: Observation[] = [];
   for (const rule of enabled) {
     if (isProbeMetric(rule.metric)) continue; // probes/observe.ts, below
@@ -66,7 +73,7 @@ export async function evaluateFleet(
       console.error(`alerts: ${labels.error.message}; the rule matches no host until it is saved again`);
       continue;
     }
-    const values = valuesOf.get(keyOf(rule)) ?? [];
+    const values = traffic.get(rule.metric) ?? valuesOf.get(keyOf(rule)) ?? [];
     const spec = { id: rule.id, metric: rule.metric, hostMatch: rule.hostMatch, labelMatch: labels.value };
     observations.push(...observeRule(spec, hosts, values, now));
   }

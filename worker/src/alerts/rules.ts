@@ -4,6 +4,7 @@ import { checkLabels, tryDecodeStored } from "../db/stored-json";
 import { displayName } from "../http/text";
 import { parseSeriesKey } from "../metrics/catalog";
 import { isProbeMetric } from "../probes/keys";
+import { isTrafficMetric } from "../traffic/keys";
 
 /** The special metric of host-down rules: missed sampling intervals since the last sample. */
 export const HOST_DOWN = "host.down";
@@ -18,7 +19,7 @@ export const RuleFields = z.strictObject({
     .max(300)
     .refine(
       isRuleMetric,
-      "unknown metric: a series key (cpu, disk:/), a pattern (disk:*), host.down or a probe key (probe.down:*)",
+      "unknown metric: a series key (cpu, disk:/), a pattern (disk:*), host.down, a probe key (probe.down:*) or a traffic quota (traffic.month.tx, traffic.month.rx:eth*)",
     ),
   aggregation: z.enum(AGGREGATIONS),
   windowS: z.number().int().min(60).max(3600),
@@ -52,7 +53,12 @@ export interface RuleView extends RuleSpec {
 
 /** Whether `metric` is something a rule can watch: a series key, a `name:*` pattern or `host.down`. */
 export function isRuleMetric(metric: string): boolean {
-  return metric === HOST_DOWN || parseSeriesKey(metric) !== undefined || isProbeMetric(metric);
+  return (
+    metric === HOST_DOWN ||
+    parseSeriesKey(metric) !== undefined ||
+    isProbeMetric(metric) ||
+    isTrafficMetric(metric)
+  );
 }
 
 /** What is wrong with a complete rule (beyond field types), naming the field; undefined when fine. */

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AlertBoardUpdate } from "../alerts/live-board";
 import type { AggregateQuery, EvaluationRead } from "../metrics/aggregate";
 import type { HostInfoView, HostView, SeriesExport, SeriesResult } from "../metrics/types";
+import type { TrafficReadOptions } from "../traffic/cache";
 import type { TrafficSettings } from "../traffic/period";
 import { type FleetTrafficSettings, TrafficSettingsStore } from "../traffic/settings-store";
 import type { HostTraffic } from "../traffic/totals";
@@ -133,8 +134,8 @@ export class FleetDO extends DurableObject<Env> {
   }
 
   /** Traffic this period of the named hosts this object ingests, or of all of them. */
-  traffic(all: FleetTrafficSettings, hostIds?: string[]): Promise<HostTraffic[]> {
-    return this.enter(() => this.p.queries.traffic(all, hostIds));
+  traffic(all: FleetTrafficSettings, hostIds?: string[], opts?: TrafficReadOptions): Promise<HostTraffic[]> {
+    return this.enter(() => this.p.queries.traffic(all, hostIds, opts));
   }
 
   /** Everything one alert evaluation reads, in one request: every host and one aggregate per query. */

@@ -10,8 +10,9 @@ import { PRIMARY_DB } from "../db/placement";
 import type { AggregateQuery, EvaluationRead, SeriesValue } from "../metrics/aggregate";
 import { isCounterMetric, seriesMatcher } from "../metrics/catalog";
 import type { SeriesExport, SeriesResult } from "../metrics/types";
+import { hostsTraffic, TrafficCache, type TrafficReadOptions } from "../traffic/cache";
 import type { FleetTrafficSettings } from "../traffic/settings-store";
-import { type HostTraffic, hostsTraffic } from "../traffic/totals";
+import type { HostTraffic } from "../traffic/totals";
 import { type FleetSeries, type FleetSeriesQuery, queryFleetSeries } from "./fleet-series";
 import type { HostTable } from "./host-table";
 import type { FleetMeta } from "./meta";
@@ -30,6 +31,7 @@ export class FleetQueries {
   private databases: HistoryDatabases | undefined;
   /** host -> binding of the database its rollups are recorded in. */
   private readonly located = new Map<string, string>();
+  private readonly trafficCache = new TrafficCache();
 
   constructor(
     private readonly env: Env,
@@ -64,8 +66,8 @@ export class FleetQueries {
   }
 
   /** Traffic this period of the named hosts, or of every host of this object (traffic/totals.ts). */
-  traffic(all: FleetTrafficSettings, hostIds?: string[]): Promise<HostTraffic[]> {
-    return hostsTraffic(this.source(), this.hosts, hostIds ?? this.hosts.ids(), all, Date.now());
+  traffic(all: FleetTrafficSettings, hostIds?: string[], opts?: TrafficReadOptions): Promise<HostTraffic[]> {
+    return hostsTraffic(this.source(), this.hosts, hostIds ?? this.hosts.ids(), all, this.trafficCache, opts);
   }
 
   /** The hosts of this object ranked by one series over a range, the best `q.limit` with their lines. */

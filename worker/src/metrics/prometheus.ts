@@ -46,14 +46,15 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
-type Labels = [name: string, value: string][];
+export type Labels = [name: string, value: string][];
 
-function labelText(labels: Labels): string {
+/** `{name="value",…}` with escaped values. */
+export function labelText(labels: Labels): string {
   return `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}`;
 }
 
 /** `host`, `host_id` and the host's own labels, in a stable order. */
-function hostLabels(h: HostView): Labels {
+export function hostLabels(h: HostView): Labels {
   const out: Labels = [
     ["host", h.info.hostname],
     ["host_id", h.id],

@@ -1,9 +1,10 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { type AuthVariables, requireFleetRole } from "../auth/middleware";
-import { fleetObjects, fleetStub, hostStub } from "../fleet/stub";
+import { fleetStub, hostStub } from "../fleet/stub";
 import { httpError } from "../http/errors";
 import { jsonError } from "../http/validation";
+import { fleetTraffic } from "../traffic/fleet";
 import { TrafficSettingsSchema } from "../traffic/period";
 
 /**
@@ -13,16 +14,7 @@ import { TrafficSettingsSchema } from "../traffic/period";
  */
 export const trafficRoutes = new Hono<{ Bindings: Env; Variables: AuthVariables }>()
   .get("/api/fleets/:fleet/traffic", requireFleetRole("viewer"), async (c) => {
-    const fleet = c.var.principal.fleetId;
-    const settings = await fleetStub(c.env, fleet).trafficSettings();
-    // Each ingesting object integrates its own hosts.
-    const parts = await Promise.all(fleetObjects(c.env, fleet).map((s) => s.traffic(settings)));
-    const seen = new Set<string>();
-    const hosts = parts
-      .flat()
-      .filter((h) => !seen.has(h.hostId) && seen.add(h.hostId))
-      .sort((a, b) => b.txBytes + b.rxBytes - (a.txBytes + a.rxBytes));
-    return c.json({ settings, hosts });
+    return c.json(await fleetTraffic(c.env, c.var.principal.fleetId));
   })
   .get("/api/fleets/:fleet/hosts/:host/traffic", requireFleetRole("viewer"), async (c) => {
     const fleet = c.var.principal.fleetId;

@@ -1,8 +1,7 @@
 import { HOUR_MS, MINUTE_MS, type RollupPoint } from "../fleet/rollup";
 import { readRollups } from "../fleet/rollup-store";
 import { type SeriesSource, withPendingHours } from "../fleet/series";
-import { type TrafficPeriod, type TrafficSettings, trafficPeriod } from "./period";
-import { type FleetTrafficSettings, settingsFor } from "./settings-store";
+import type { TrafficPeriod, TrafficSettings } from "./period";
 
 /** Bytes one interface moved in the period so far. */
 export interface InterfaceTraffic {
@@ -145,23 +144,4 @@ export async function hostTraffic(
     periodEnd: period.end,
     ...integrateRates(points, host.intervalS),
   };
-}
-
-/** Traffic this period of each named host an object ingests (unknown ids are left out). */
-export async function hostsTraffic(
-  src: SeriesSource,
-  hosts: { get(id: string): { info: { hostname: string; intervalS: number } } | undefined },
-  hostIds: string[],
-  all: FleetTrafficSettings,
-  now: number,
-): Promise<HostTraffic[]> {
-  const out: HostTraffic[] = [];
-  for (const id of hostIds) {
-    const h = hosts.get(id);
-    if (!h) continue;
-    const s = settingsFor(all, id);
-    const host = { id, hostname: h.info.hostname, intervalS: h.info.intervalS };
-    out.push(await hostTraffic(src, host, s, trafficPeriod(now, s), now));
-  }
-  return out;
 }
