@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only wire,frames,bundle,ingest,ingest-sharded,ingest-cadence,series,storage,cost,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
+// npm run bench [-- --quick] [--only wire,frames,bundle,ingest,ingest-sharded,ingest-cadence,series,storage,cost,probes,dashboard,agent,agent-h2] [--hosts N] [--seconds S]
 // Runs each benchmark in its own Node process, prints one table and writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,6 +57,8 @@ const BENCHES: Bench[] = [
   // Bytes on disk per stored value and hosts per database: realistic hosts, 23 h through a real hub.
   { id: "storage", file: "bench/storage.ts", quickArgs: ["--quick"] },
   { id: "cost", file: "bench/cost.ts", quickArgs: ["--quick"] },
+  // The minute cron's probes against loopback targets: CPU and subrequests per 100 probes.
+  { id: "probes", file: "bench/probes.ts", quickArgs: ["--quick"] },
   // Live path to a person: a real agent's first frame, a revoked socket's close, hosts in Chromium.
   { id: "dashboard", file: "bench/dashboard.ts", quickArgs: ["--quick"] },
   {
