@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { slackBody } from "../../worker/src/alerts/chat-formats";
 import type { AlertPayload } from "../../worker/src/alerts/payload";
+import { hostNote, probeNote } from "../../worker/src/probes/host-note";
 import { api, createChannel, receiver, runCron } from "./alerts-helpers";
 import { createFleet, hostInfo, registerHost, sample } from "./fixtures";
 import { closedTarget, createProbe, getProbe, runProbesAt, targetUrl } from "./probes-helpers";
@@ -109,5 +110,54 @@ describe("a probe that watches a host", () => {
     const [p] = rx.payloads<AlertPayload>();
     expect(p?.alerts[0]).toMatchObject({ rule: "Probe down", hostId: `probe:${id}` });
     expect(p?.alerts[0]?.url).toBe(`http://fleetwatch.test/probes#probe%3A${id}`);
+  });
+});
+
+describe("the note of a host's probes", () => {
+  const probe = {
+    name: "web",
+    kind: "http" as const,
+    target: "https://db.example.com/health",
+    enabled: true,
+    intervalS: 60,
+    lastCheckedAt: 1_000_000,
+    lastUp: true,
+    lastLatencyMs: 35,
+    lastStatus: 200,
+    lastError: null,
+  };
+
+  it("says the host answers, on the URL's port, when the check got an answer", () => {
+    expect(probeNote(probe, 1_030_000)).toBe("agent silent, host answers on 443 (HTTP 200 in 35 ms)");
+    expect(
+      probeNote(
+        { ...probe, lastUp: false, lastStatus: 503, lastError: "HTTP 503, expected 200-399" },
+        1_030_000,
+      ),
+    ).toBe("agent silent, host answers on 443 but the check fails: HTTP 503, expected 200-399");
+  });
+
+  it("says how old a check is past the probe's interval, and nothing for a paused probe", () => {
+    expect(probeNote(probe, 1_000_000 + 12 * 60_000)).toBe(
+      "agent silent, host answers on 443 (HTTP 200 in 35 ms), checked 12 min ago",
+    );
+    expect(probeNote({ ...probe, enabled: false }, 1_030_000)).toBeUndefined();
+    expect(probeNote({ ...probe, lastCheckedAt: null }, 1_030_000)).toBeUndefined();
+  });
+
+  it("names each probe when a host has several", () => {
+    const ssh = {
+      ...probe,
+      name: "ssh",
+      kind: "tcp" as const,
+      target: "db.example.com:22",
+      lastUp: false,
+      lastStatus: null,
+      lastLatencyMs: 10_000,
+      lastError: "no connection within 10000 ms",
+    };
+    expect(hostNote([probe, ssh], 1_030_000)).toBe(
+      "probe ssh: unreachable on 22: no connection within 10000 ms; probe web: agent silent, host answers on 443 (HTTP 200 in 35 ms)",
+    );
   });
 });
