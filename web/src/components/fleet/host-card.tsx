@@ -10,6 +10,7 @@ import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { Meter } from "../common/meter";
 import { StatusBadge } from "../common/status-badge";
+import { MonthTrafficFact } from "../traffic/month-traffic";
 import { Labels } from "./labels";
 
 /**
@@ -57,6 +58,7 @@ export function HostCard({ host }: { host: Signal<LiveHost> }) {
             value={`${formatCount(s.containersRunning ?? 0)} / ${formatCount(s.containers)} running`}
           />
         )}
+        <MonthTrafficFact hostId={h.id} />
         <Fact label="Last seen" value={<LastSeen host={host} />} />
       </dl>
     </article>

@@ -7,6 +7,7 @@ import { LastSeen } from "../common/last-seen";
 import { Link } from "../common/link";
 import { StatusBadge } from "../common/status-badge";
 import { Labels } from "../fleet/labels";
+import { TrafficPanel } from "../traffic/month-traffic";
 import { ContainersTable } from "./containers";
 import { History } from "./history";
 import { HostInfo } from "./host-info";
@@ -74,6 +75,7 @@ export function HostPage({ id }: { id: string }) {
       </div>
       <Sparklines fleet={fleet} hostId={host.id} />
       {fleet && <History fleet={fleet} host={host} />}
+      {fleet && <TrafficPanel fleet={fleet} hostId={host.id} />}
       <div class="host-tables">
         <ProcessTable title="Top processes by CPU" procs={m.processes?.topCpu ?? []} testId="top-cpu-table" />
         <ProcessTable
