@@ -57,6 +57,7 @@ describe("alert evaluation", () => {
       ["host-down", "host.down"],
       ["mem", "mem"],
       ["systemd-failed", "systemd.failed"],
+      ["tls-expiry", "tls.days:*"],
     ]);
   });
 

@@ -52,6 +52,8 @@ export function formatterFor(unit: Unit | undefined): (v: number) => string {
       return (v) => `${v.toFixed(0)} °C`;
     case "count":
       return formatCount;
+    case "days":
+      return (v) => `${v.toFixed(1)} d`;
     default:
       return (v) => String(v);
   }

@@ -220,6 +220,25 @@ const BUILTINS: (RuleSpec & { builtin: string })[] = [
     hostMatch: "*",
     labelMatch: {},
   },
+  // Certificates come every 30 s from hosts whose agent checks them (--tls-check); without such
+  // hosts a fleet has no tls.days series, so this rule, on by default, watches nothing there.
+  // The 10-minute window holds a reading even at the slowest sampling interval (5 min).
+  {
+    builtin: "tls-expiry",
+    name: "Certificate expires soon",
+    metric: "tls.days:*",
+    aggregation: "last",
+    windowS: 600,
+    comparator: "<",
+    threshold: 14,
+    clearThreshold: 14,
+    forS: 0,
+    severity: "warning",
+    repeatS: 0,
+    enabled: true,
+    hostMatch: "*",
+    labelMatch: {},
+  },
 ];
 
 /** A built-in container rule, disabled until a fleet with containers turns it on. */
@@ -253,8 +272,8 @@ function containerRule(
 /**
  * The rules every fleet starts with (editable like any other): host down
  * (no sample for 3 intervals), CPU, memory and disk (per mount) above 90 %
- * for 5 minutes; container stopped, unhealthy and restarting, and a failed
- * systemd unit, disabled.
+ * for 5 minutes; a TLS certificate with less than 14 days left; container
+ * stopped, unhealthy and restarting, and a failed systemd unit, disabled.
  */
 export function builtinRules(fleetId: string, now = Date.now()): AlertRule[] {
   return BUILTINS.map((b) => ({

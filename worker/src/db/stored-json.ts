@@ -157,6 +157,20 @@ export const MetricsSchema = z.object({
       }),
     )
     .optional(),
+  tlsCerts: z
+    .array(
+      z.object({
+        name: z.string(),
+        target: z.string(),
+        notAfterS: num.optional(),
+        daysLeft: num.optional(),
+        issuerCn: z.string(),
+        subjectCn: z.string(),
+        error: z.string(),
+        checkedMs: num,
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<Metrics>;
 
 export const HostViewSchema = z.object({

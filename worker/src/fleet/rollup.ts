@@ -173,7 +173,7 @@ const COUNT_COLUMN = "n";
  * Decimal digits rollups keep per unit, at most (a series the agent sends
  * coarser keeps its own): a tenth of a percent or a degree, whole bytes and
  * bytes per second, load to two decimals, whole counts (their average to
- * one: procs.running 1, 2, 1 -> 1.3).
+ * one: procs.running 1, 2, 1 -> 1.3), days to two decimals.
  */
 export const ROLLUP_DIGITS: Record<(typeof SERIES)[keyof typeof SERIES]["unit"], number> = {
   percent: 1,
@@ -183,6 +183,8 @@ export const ROLLUP_DIGITS: Record<(typeof SERIES)[keyof typeof SERIES]["unit"],
   load: 2,
   count: 0,
   seconds: 0,
+  // Days left of a certificate: a hundredth is a quarter of an hour.
+  days: 2,
 };
 
 /**

@@ -1,7 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Sample } from "@fleetwatch/proto/sample_pb";
 import { CONTROL_CHARS, CONTROL_CHARS_MESSAGE } from "../http/text";
-import { CONTAINER_HEALTHS, CONTAINER_STATES, type ContainerMetrics, type Metrics } from "../metrics/types";
+import {
+  CONTAINER_HEALTHS,
+  CONTAINER_STATES,
+  type ContainerMetrics,
+  type Metrics,
+  type TlsCertMetrics,
+} from "../metrics/types";
 
 /** Hard limits on one sample. Anything beyond is a broken or hostile agent. */
 export const SAMPLE_LIMITS = {
@@ -19,6 +25,8 @@ export const SAMPLE_LIMITS = {
   maxTopProcesses: 20,
   maxFailedUnits: 50,
   maxContainers: 500,
+  maxTlsCerts: 20,
+  maxTlsErrorLength: 512,
   maxNameLength: 256,
   maxPathLength: 1024,
 } as const;
@@ -176,6 +184,40 @@ function containers(list_: Sample["containers"]): ContainerMetrics[] {
   });
 }
 
+/** A TLS check's name: it names the series `tls.days:<name>` and a Prometheus label value. */
+const TLS_CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** 9999-12-31T23:59:59Z, the last time X.509 can express. */
+const MAX_NOT_AFTER_S = 253_402_300_799n;
+const DAY_MS = 86_400_000;
+
+/** TLS certificates: unique check names, plausible times; days left counted from the sample's time. */
+function tlsCerts(items: Sample["tlsCerts"], timeMs: number): TlsCertMetrics[] {
+  const seen = new Set<string>();
+  return list("tls_certs", items, SAMPLE_LIMITS.maxTlsCerts).map((c, i) => {
+    const f = (k: string) => () => `tls_certs[${i}].${k}`;
+    if (!TLS_CHECK_NAME.test(c.name))
+      fail(f("name"), "must be 1-64 letters, digits, . _ - (starting with a letter or digit)");
+    if (seen.has(c.name)) fail(f("name"), `"${c.name}" appears twice; TLS check names must be unique`);
+    seen.add(c.name);
+    if (c.checkedMs <= 0n || Number(c.checkedMs) > timeMs + SAMPLE_LIMITS.futureMs)
+      fail(f("checked_ms"), "must be a time before the sample's");
+    const out: TlsCertMetrics = {
+      name: c.name,
+      target: name(f("target"), c.target),
+      issuerCn: c.issuerCn === "" ? "" : name(f("issuer_cn"), c.issuerCn),
+      subjectCn: c.subjectCn === "" ? "" : name(f("subject_cn"), c.subjectCn),
+      error: c.error === "" ? "" : name(f("error"), c.error, SAMPLE_LIMITS.maxTlsErrorLength),
+      checkedMs: Number(c.checkedMs),
+    };
+    if (c.notAfterS !== undefined) {
+      if (c.notAfterS <= 0n || c.notAfterS > MAX_NOT_AFTER_S) fail(f("not_after_s"), "is out of range");
+      out.notAfterS = Number(c.notAfterS);
+      out.daysLeft = Math.round((out.notAfterS * 1000 - timeMs) / (DAY_MS / 100)) / 100;
+    }
+    return out;
+  });
+}
+
 function convert(s: Sample, now: number): ValidSample {
   if (s.seq < 1n || s.seq > MAX_SAFE) fail("seq", "must be a positive integer");
   if (s.timeMs <= 0n || s.timeMs > MAX_SAFE) fail("time_ms", "is out of range");
@@ -292,5 +334,6 @@ function convert(s: Sample, now: number): ValidSample {
     };
   }
   if (s.containers.length > 0) m.containers = containers(s.containers);
+  if (s.tlsCerts.length > 0) m.tlsCerts = tlsCerts(s.tlsCerts, timeMs);
   return { seq: Number(s.seq), timeMs, metrics: m };
 }

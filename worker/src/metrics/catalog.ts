@@ -5,7 +5,7 @@ import type { Metrics } from "./types";
  * The one list of scalar series the hub derives from a host's metrics.
  * Rollups, the series API, alert rules, the Prometheus exposition and the
  * dashboard all name series by these keys. A key is `<name>` or
- * `<name>:<instance>` (mount, interface, core, sensor, container).
+ * `<name>:<instance>` (mount, interface, core, sensor, container, TLS check).
  * A `counter` series only grows (until its container is recreated): alert
  * rules compare its increase within their window.
  */
@@ -57,6 +57,11 @@ export const SERIES = {
     help: "Restarts by the engine's restart policy",
     instance: "container",
     counter: true,
+  },
+  "tls.days": {
+    unit: "days",
+    help: "Days until the TLS certificate expires, negative once expired (checked by the agent)",
+    instance: "cert",
   },
 } as const satisfies Record<string, { unit: string; help: string; instance?: string; counter?: true }>;
 
@@ -203,6 +208,8 @@ export function forEachSeries(m: Metrics, fn: (key: string, value: number) => vo
     if (c.health !== "none") fn(seriesKey("container.unhealthy", c.name), c.health === "unhealthy" ? 1 : 0);
     fn(seriesKey("container.restarts", c.name), c.restarts);
   }
+  for (const c of m.tlsCerts ?? [])
+    if (c.daysLeft !== undefined) fn(seriesKey("tls.days", c.name), c.daysLeft);
 }
 
 /** Metrics as `series key -> value` (see `forEachSeries`). */

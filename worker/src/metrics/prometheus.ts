@@ -16,6 +16,7 @@ const UNIT_SUFFIX: Record<(typeof SERIES)[SeriesName]["unit"], string> = {
   count: "",
   celsius: "_celsius",
   seconds: "_seconds",
+  days: "_days",
 };
 
 /** `disk.used` (bytes) -> `fleetwatch_disk_used_bytes`. */

@@ -111,6 +111,27 @@ export interface SystemdMetrics {
   failedUnits: string[];
 }
 
+/**
+ * A TLS certificate the host's agent checked (`--tls-check`, every 5
+ * minutes; absent without checks). The series `tls.days:<name>` is `daysLeft`.
+ */
+export interface TlsCertMetrics {
+  /** The check's name: letters, digits, `.`, `_`, `-`. */
+  name: string;
+  /** `host:port` the agent connected to. */
+  target: string;
+  /** The leaf's notAfter (Unix s); absent when no certificate was received. */
+  notAfterS?: number;
+  /** Days from the sample's time to notAfter, two decimals; negative once expired. */
+  daysLeft?: number;
+  issuerCn: string;
+  subjectCn: string;
+  /** Why the check failed (connection, handshake, verification); "" when the certificate verified. */
+  error: string;
+  /** When the agent ran the check (Unix ms). */
+  checkedMs: number;
+}
+
 /** The merged metric state of a host: every group the host ever reported, latest value each. */
 export interface Metrics {
   cpu?: CpuMetrics;
@@ -125,6 +146,7 @@ export interface Metrics {
   uptimeS?: number;
   systemd?: SystemdMetrics;
   containers?: ContainerMetrics[];
+  tlsCerts?: TlsCertMetrics[];
 }
 
 /** Static facts about a host, from the agent's `Hello`. */
