@@ -8,6 +8,7 @@ import { Link } from "../common/link";
 import { StatusBadge } from "../common/status-badge";
 import { Labels } from "../fleet/labels";
 import { TrafficPanel } from "../traffic/month-traffic";
+import { CertificatesTable } from "./certificates";
 import { ContainersTable } from "./containers";
 import { History } from "./history";
 import { HostInfo } from "./host-info";
@@ -87,6 +88,7 @@ export function HostPage({ id }: { id: string }) {
         <InterfacesTable interfaces={m.net ?? []} />
         <TemperaturesTable temperatures={m.temperatures ?? []} />
         {m.containers && <ContainersTable containers={m.containers} />}
+        {m.tlsCerts && <CertificatesTable certs={m.tlsCerts} />}
       </div>
     </article>
   );
