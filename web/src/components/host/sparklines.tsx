@@ -1,4 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import { formatDuration } from "../../lib/format";
 import { getRecentSeries } from "../../lib/hosts-api";
 import { live } from "../../lib/live";
@@ -91,15 +92,16 @@ type Seed = "loading" | "done";
 /**
  * Sparklines of the host's live figures over the last minutes: filled at
  * once from the hub's raw window when the page opens, then moved on by each
- * sample the live feed delivers. They
- * span the samples held, so they fill their box from the second sample on.
+ * sample the live feed delivers. They span the samples held, so they fill
+ * their box from the second sample on.
  * Without history (a failed read) they fill from the feed alone.
  */
 export function Sparklines({ fleet, hostId }: { fleet: string | undefined; hostId: string }) {
-  const [seed, setSeed] = useState<Seed>(fleet ? "loading" : "done");
+  // Signals, not component state: this component re-renders from signals only (see below).
+  const seed = useSignal<Seed>(fleet ? "loading" : "done");
   useEffect(() => {
     if (!fleet) return;
-    setSeed("loading");
+    seed.value = "loading";
     const ctrl = new AbortController();
     const to = Date.now() + live.clockSkewMs.peek();
     const metrics = Object.keys(TRENDS);
@@ -115,12 +117,12 @@ export function Sparklines({ fleet, hostId }: { fleet: string | undefined; hostI
         () => undefined,
       )
       .finally(() => {
-        if (!ctrl.signal.aborted) setSeed("done");
+        if (!ctrl.signal.aborted) seed.value = "done";
       });
     return () => ctrl.abort();
   }, [fleet, hostId]);
 
-  // Re-render with each new point: this component holds state, so an unchanged parent render skips it.
+  // Re-render with each new point (a parent render with the same props skips this component).
   live.recent.changes.value;
   const recent = live.recent.of(hostId);
   const from = recent.t[0] ?? 0;
@@ -128,11 +130,16 @@ export function Sparklines({ fleet, hostId }: { fleet: string | undefined; hostI
   const span =
     to > from
       ? `last ${formatDuration((to - from) / 1000)}`
-      : seed === "loading"
+      : seed.value === "loading"
         ? "loading…"
         : "collecting…";
   return (
-    <section class="panel trends" aria-labelledby="trends-title" data-testid="sparklines" data-seed={seed}>
+    <section
+      class="panel trends"
+      aria-labelledby="trends-title"
+      data-testid="sparklines"
+      data-seed={seed.value}
+    >
       <h2 id="trends-title">
         Live trend <span class="muted small">{span}</span>
       </h2>
