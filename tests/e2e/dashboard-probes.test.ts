@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, openPage } from "./browser";
+import { connectClient, info, sample } from "./clients";
 import { type Hub, startHub } from "./hub";
 
 const FLEET = "probing";
@@ -117,5 +118,35 @@ describe("probes and the public status page, against wrangler dev", () => {
     expect(await visitor.page.locator(".bar").count()).toBe(90);
     expect(visitor.problems.errors).toEqual([]);
     await visitor.context.close();
+  });
+
+  it("links a probe to a host in the form, and opens a probe alert's link on the probe's row", async () => {
+    const hello = await connectClient(hub.url, tokens.agent).hello(info("shop-db-1"));
+    await connectClient(hub.url, tokens.agent, hello.hostId).push({ samples: [sample(1)] });
+    const { page, problems, context } = await openPage(browser, hub.url);
+    await page.goto(`/?token=${tokens.admin}`);
+    await page.getByTestId("session-fleet").waitFor();
+    await page.getByTestId("nav-probes").click();
+    const row = page.locator('[data-testid="probe-row"][data-probe="shop-internal-eu"]');
+    await row.getByTestId("probe-edit").click();
+    await page.getByTestId("probe-host").selectOption({ label: "shop-db-1" });
+    await page.getByTestId("probe-save").click();
+    await row.getByTestId("probe-host-link").waitFor(POLL);
+    const list = await fetch(`${hub.url}/api/fleets/${FLEET}/probes`, {
+      headers: { Authorization: `Bearer ${tokens.admin}` },
+    });
+    const { probes } = (await list.json()) as {
+      probes: { id: string; name: string; hostId: string | null }[];
+    };
+    const probe = probes.find((p) => p.name === "shop-internal-eu");
+    expect(probe?.hostId).toBe(hello.hostId);
+
+    // The link a Probe down notification carries (worker/src/alerts/payload.ts hostUrl).
+    await page.goto(`/probes#${encodeURIComponent(`probe:${probe?.id}`)}`);
+    const target = page.locator("tr.row-target");
+    await target.waitFor(POLL);
+    expect(await target.getAttribute("data-probe")).toBe("shop-internal-eu");
+    expect(problems.errors).toEqual([]);
+    await context.close();
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { formatAgo, formatDateTime } from "../../lib/format";
 import {
   checkProbeNow,
@@ -89,8 +89,13 @@ export function ProbesPage() {
   }, [fleet]);
   const list = probes.data ?? [];
   const now = Date.now();
-  const target = fragment();
+  const [target, setTarget] = useState(fragment);
   const loaded = probes.data !== undefined;
+  useEffect(() => {
+    const follow = () => setTarget(fragment());
+    addEventListener("hashchange", follow);
+    return () => removeEventListener("hashchange", follow);
+  }, []);
   // The rows come after the page: scroll to a linked probe once they are there.
   useEffect(() => {
     if (loaded && target) document.getElementById(target)?.scrollIntoView({ block: "center" });
