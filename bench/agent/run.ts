@@ -4,13 +4,17 @@
 // is scraped by this script every 5 s over loopback.
 //
 //   node_modules/.bin/node bench/agent/run.ts [--quick] [--seconds 120] [--warmup 10] [--interval 5] [--tls] [--json]
+//     [--containers 50 --docker-socket /path/docker.sock [--docker-image fw-busybox]]
 //
 // --tls measures the production transport: HTTP/2 over TLS to an https sink
 // (a throwaway certificate from openssl, trusted through NODE_EXTRA_CA_CERTS).
+// --containers N starts N busybox containers running `sleep` on that dockerd
+// (`.ci/with-dockerd node bench/agent/run.ts --containers 50` gives one) and
+// points the agent at its socket; without it the agent's containers are off.
 //
 // Plain Node 22 (type stripping): no TS-only syntax, explicit .ts imports.
 import { type ChildProcess, execFileSync, execSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,8 +39,43 @@ const { values } = parseArgs({
     interval: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
     tls: { type: "boolean", default: false },
+    containers: { type: "string", default: "0" },
+    "docker-socket": { type: "string" },
+    "docker-image": { type: "string" },
   },
 });
+const CONTAINERS = Number(values.containers);
+const DOCKER_SOCKET = values["docker-socket"] ?? process.env.FLEETWATCH_DOCKER_SOCKET ?? "";
+const DOCKER_IMAGE = values["docker-image"] ?? process.env.FLEETWATCH_DOCKER_IMAGE ?? "fw-busybox";
+if (CONTAINERS > 0 && !DOCKER_SOCKET) {
+  throw new Error(
+    "--containers needs --docker-socket (or run under .ci/with-dockerd, which sets FLEETWATCH_DOCKER_SOCKET)",
+  );
+}
+/** The harness drives containers with the docker CLI; the agent itself only reads the socket. */
+function docker(...args: string[]): string {
+  return execFileSync("docker", args, {
+    env: { ...process.env, DOCKER_HOST: `unix://${DOCKER_SOCKET}` },
+    encoding: "utf8",
+  }).trim();
+}
+const containerPrefix = `fwbench${process.pid}`;
+
+/** The dockerd serving `socket`, found by its command line: what the agent's Engine API calls cost it. */
+function dockerdPid(socket: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmd.startsWith("dockerd") || cmd.includes("/dockerd\0")) {
+        if (cmd.includes(socket)) return Number(entry);
+      }
+    } catch {
+      // the process exited
+    }
+  }
+  return undefined;
+}
 const TLS = values.tls;
 const seconds = Number(values.seconds ?? (values.quick ? 20 : 120));
 const warmupS = Number(values.warmup ?? (values.quick ? 5 : 10));
@@ -89,7 +128,27 @@ const children: ChildProcess[] = [];
 process.on("exit", () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
+  if (CONTAINERS > 0) {
+    const ids = docker("ps", "-aq", "--filter", `name=${containerPrefix}`);
+    if (ids) docker("rm", "-f", ...ids.split("\n"));
+  }
 });
+if (CONTAINERS > 0) {
+  log(`starting ${CONTAINERS} containers (${DOCKER_IMAGE}, sleep)...`);
+  for (let i = 0; i < CONTAINERS; i++) {
+    docker(
+      "run",
+      "-d",
+      "--name",
+      `${containerPrefix}-${i}`,
+      "--network",
+      "none",
+      DOCKER_IMAGE,
+      "sleep",
+      "1000000",
+    );
+  }
+}
 
 if (!existsSync(AGENT) || !existsSync(join(ROOT, "agent/dist/main.js")))
   execSync("npm run build -w agent", { cwd: ROOT, stdio: "inherit" });
@@ -132,6 +191,7 @@ const agent = spawn(process.execPath, [AGENT], {
     FLEETWATCH_TOKEN: "bench-token",
     FLEETWATCH_INTERVAL: String(intervalS),
     FLEETWATCH_SPOOL_DIR: join(work, "spool"),
+    FLEETWATCH_CONTAINER_SOCKET: CONTAINERS > 0 ? DOCKER_SOCKET : "none",
   },
   stdio: ["ignore", "ignore", "pipe"],
 });
@@ -159,7 +219,13 @@ if (existsSync(NODE_EXPORTER)) {
 
 log(`warming up ${warmupS} s, then measuring ${seconds} s...`);
 await sleep(warmupS * 1000);
-const watches = [agentWatch, ...(exporterWatch ? [exporterWatch] : [])];
+const dockerd = CONTAINERS > 0 ? dockerdPid(DOCKER_SOCKET) : undefined;
+const dockerdWatch = dockerd === undefined ? undefined : new Watch(dockerd);
+const watches = [
+  agentWatch,
+  ...(exporterWatch ? [exporterWatch] : []),
+  ...(dockerdWatch ? [dockerdWatch] : []),
+];
 for (const w of watches) w.begin();
 const started = Date.now();
 let nextScrape = 0;
@@ -177,6 +243,7 @@ while (Date.now() - started < seconds * 1000) {
 }
 const agentCost = agentWatch.cost();
 const exporterCost = exporterWatch?.cost();
+const dockerdCost = dockerdWatch?.cost();
 // The node flags the agent actually ran with, after its relaunch.
 const agentArgv = readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
 const agentFlags = agentArgv.slice(1, agentArgv.indexOf(AGENT)).join(" ");
@@ -235,8 +302,8 @@ const args = process.argv.slice(2).filter((a) => a !== "--json");
 
 const transport = TLS ? "HTTP/2 over TLS (the production default)" : "HTTP/1.1";
 emit({
-  id: TLS ? "agent-h2" : "agent",
-  title: `Agent overhead beside node_exporter at ${intervalS} s, ${TLS ? "HTTP/2 over TLS" : "HTTP/1.1"} (${seconds} s measured after ${warmupS} s warm-up)`,
+  id: `${TLS ? "agent-h2" : "agent"}${CONTAINERS > 0 ? "-containers" : ""}`,
+  title: `Agent overhead beside node_exporter at ${intervalS} s, ${TLS ? "HTTP/2 over TLS" : "HTTP/1.1"}${CONTAINERS > 0 ? `, ${CONTAINERS} running containers` : ""} (${seconds} s measured after ${warmupS} s warm-up)`,
   rows: [
     ...costRows("CPU incl. children", "% of 1 core", (c) => c.cpuPct),
     ...costRows("RSS avg / max", "MB", (c) => `${c.rssMbAvg} / ${c.rssMbMax}`),
@@ -253,6 +320,15 @@ emit({
       value: Math.round((agentCost.rssMbMax - floorMb) * 10) / 10,
       unit: "MB",
     },
+    ...(dockerdCost
+      ? [
+          {
+            metric: "dockerd: CPU (serving the agent, and its own upkeep of the containers)",
+            value: dockerdCost.cpuPct,
+            unit: "% of 1 core",
+          },
+        ]
+      : []),
   ],
   notes: [
     `Budget of the agent: <= ${BUDGET.cpuPct} % of one core and <= ${BUDGET.rssMb} MB RSS: ${withinBudget ? "within budget" : "OVER BUDGET"}${floorMb > BUDGET.rssMb ? ` (Node's own floor for this transport, ${floorMb} MB, is above the RSS budget before any agent code runs)` : ""}.`,
@@ -260,6 +336,9 @@ emit({
     exporterCost
       ? `node_exporter (Debian package, default collectors) was scraped ${scrapes.ok} times, every ${SCRAPE_EVERY_MS / 1000} s over loopback${scrapes.failed > 0 ? `, ${scrapes.failed} scrapes failed` : ""}.`
       : `node_exporter was not measured: ${INSTALL_HINT}.`,
+    CONTAINERS > 0
+      ? `Containers: ${CONTAINERS} busybox containers running \`sleep\` on a local dockerd (${docker("version", "--format", "{{.Server.Version}}")}); every 30 s the agent lists them, reads one one-shot stats each (8 in flight) and inspects those up for seconds only.`
+      : "Containers off (FLEETWATCH_CONTAINER_SOCKET=none).",
     "RSS counts the shared, file-backed pages of each executable: Node 22 running an empty script is about 42 MB RSS, 36 MB of it file-backed; PSS splits those pages with the bench's own Node processes.",
   ],
   reproduce: `node bench/agent/run.ts ${args.join(" ")}`.trim(),
