@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { ContainerHealth, ContainerState, SampleSchema } from "@fleetwatch/proto/sample_pb";
 import { describe, expect, it } from "vitest";
+import { mergeMetrics } from "../../worker/src/fleet/merge";
 import { windowIncrease } from "../../worker/src/fleet/rollup";
 import { SAMPLE_LIMITS, validateSample } from "../../worker/src/fleet/validate-sample";
 import { flattenMetrics, isCounterMetric, seriesMatcher } from "../../worker/src/metrics/catalog";
@@ -160,5 +161,20 @@ describe("container series", () => {
     }));
     expect(windowIncrease(points)).toEqual({ "container.restarts:web": 4 });
     expect(windowIncrease([])).toEqual({});
+  });
+});
+
+describe("containers in the host's live state", () => {
+  const procs = { total: 10, running: 1, topCpu: [], topMemory: [] };
+  const withWeb = validateSample(sample([web]), NOW).metrics;
+
+  it("keeps the list through fast samples, which carry no slow groups", () => {
+    const merged = mergeMetrics({ ...withWeb, processes: procs }, { cpu: { totalPct: 5, perCorePct: [] } });
+    expect(merged.containers?.map((c) => c.name)).toEqual(["web"]);
+  });
+
+  it("drops the list when a slow sample carries none (the last container was removed)", () => {
+    const merged = mergeMetrics({ ...withWeb, processes: procs }, { processes: procs });
+    expect(merged.containers).toBeUndefined();
   });
 });

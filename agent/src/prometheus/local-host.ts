@@ -87,6 +87,8 @@ export class LocalHost {
       if (Array.isArray(value) && value.length === 0) continue;
       Object.assign(this.#metrics, { [group]: value });
     }
+    // As the hub merges (worker/src/fleet/merge.ts): slow groups without containers mean none now.
+    if (groups.processes !== undefined && containers.length === 0) delete this.#metrics.containers;
     this.#lastSeen = timeMs;
     this.#lastSeq = seq;
   }
