@@ -280,7 +280,7 @@ describe("a corrupt row in D1", () => {
     expect(list.status).toBe(200);
     const summaries = Object.fromEntries(list.json.notifications.map((n) => [n.id, n.summary]));
     expect(summaries).toEqual({
-      "n-good": { status: "firing", rule: "cpu high", host: "web-1" },
+      "n-good": { status: "firing", rule: "cpu high", host: "web-1", alerts: 1 },
       "n-shape": null,
       "n-text": null,
     });
