@@ -1,9 +1,13 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ContainerHealth, ContainerState } from "@fleetwatch/proto/sample_pb";
 import { describe, expect, it } from "vitest";
 import {
   containerMessage,
   containerRates,
+  containersCollector,
   healthFromStatus,
   mayHaveRestarted,
   memoryUsed,
@@ -161,5 +165,90 @@ describe("engine socket", () => {
     ]);
     expect(loadConfig(["--container-socket", "none"], {}).config.containerSockets).toEqual([]);
     expect(() => loadConfig(["--container-socket", "d.sock"], {})).toThrow(/absolute path/);
+  });
+});
+
+describe("the containers collector over a unix socket", () => {
+  /**
+   * Serves the recorded answers on a unix socket the way dockerd does: the list,
+   * inspect, and one-shot stats per container (first or second recording).
+   */
+  async function recordedEngine() {
+    const dir = mkdtempSync(join(tmpdir(), "fw-engine-"));
+    const socket = join(dir, "docker.sock");
+    const list = fixture("containers-list") as { Id: string; Names: string[] }[];
+    const nameOf = new Map(list.map((c) => [c.Id, c.Names[0]?.slice(1) ?? ""]));
+    let round = 1;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      const url = req.url ?? "";
+      paths.push(url.split("?")[0] ?? "");
+      const send = (body: unknown) =>
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      // Minutes later every running container is up for minutes: no restart to read.
+      const later = list.map((c) => ({
+        ...c,
+        Status: String((c as { Status?: string }).Status).replace(/^Up \d+ seconds/, "Up 2 minutes"),
+      }));
+      if (url.startsWith("/containers/json")) return send(round === 1 ? list : later);
+      const m = /^\/containers\/([0-9a-f]+)\/(json|stats)/.exec(url);
+      const name = m ? nameOf.get(m[1] ?? "") : undefined;
+      if (!m || !name) return res.writeHead(404).end('{"message":"No such container"}');
+      if (m[2] === "json")
+        return send(name === "flappy" ? fixture("inspect-flappy") : fixture("inspect-web"));
+      const recorded = ["busy", "cli"].includes(name) ? `stats-${name}-${round}` : "stats-idle";
+      return send(fixture(recorded));
+    });
+    await new Promise<void>((r) => server.listen(socket, r));
+    return {
+      socket,
+      paths,
+      next: () => {
+        round = 2;
+        paths.length = 0;
+      },
+      close: () =>
+        new Promise<void>((r) =>
+          server.close(() => {
+            rmSync(dir, { recursive: true });
+            r();
+          }),
+        ),
+    };
+  }
+
+  it("reads state, restarts and, from the second collection, rates", async () => {
+    const engine = await recordedEngine();
+    try {
+      const collect = containersCollector([join(engine.socket, "..", "absent.sock"), engine.socket]);
+      const first = (await collect(0)).containers ?? [];
+      expect(first.map((c) => c.name)).toEqual(["busy", "cli", "srv", "web", "flappy", "idle"]);
+      expect(first.find((c) => c.name === "flappy")?.restartCount).toBe(7);
+      expect(first.find((c) => c.name === "busy")?.cpuPct).toBeUndefined();
+      engine.next();
+      const second = (await collect(30_000)).containers ?? [];
+      expect(second.find((c) => c.name === "busy")?.cpuPct).toBe(30.92);
+      expect(second.find((c) => c.name === "cli")?.rxBytesPerS).toBeGreaterThan(0);
+      // Stats only for running containers; inspect again only for those not up for minutes.
+      expect(engine.paths.filter((p) => p.endsWith("/stats"))).toHaveLength(4);
+      const inspected = engine.paths.filter((p) => p.endsWith("/json") && p !== "/containers/json");
+      expect(inspected).toHaveLength(2);
+      expect(second.find((c) => c.name === "flappy")?.restartCount).toBe(7);
+      expect(second.find((c) => c.name === "web")?.restartCount).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("is absent, and silent, when no engine socket exists", async () => {
+    const errors: unknown[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => errors.push(a);
+    try {
+      expect(await containersCollector(["/nonexistent/docker.sock"])(0)).toEqual({});
+    } finally {
+      console.error = orig;
+    }
+    expect(errors).toEqual([]);
   });
 });
