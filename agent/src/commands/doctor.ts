@@ -58,7 +58,7 @@ function spoolState(dir: string): { ok: boolean; text: string } {
  */
 export async function runDoctor(cfg: AgentConfig): Promise<number> {
   let ok = true;
-  const sampler = new Sampler(1);
+  const sampler = new Sampler(1, { containerSockets: cfg.containerSockets });
   await sampler.prime();
   await new Promise((r) => setTimeout(r, 500));
   const s = create(SampleSchema, await sampler.take());
@@ -73,6 +73,7 @@ export async function runDoctor(cfg: AgentConfig): Promise<number> {
     ["processes", !!s.processes],
     [`temperatures(${s.temperatures.length})`, s.temperatures.length > 0],
     ["uptime", s.uptimeS !== undefined],
+    [`containers(${s.containers.length})`, s.containers.length > 0],
   ];
   line(
     "collectors",
