@@ -86,7 +86,9 @@ export type Sample = Message<"fleetwatch.v1.Sample"> & {
 
   /**
    * Containers of the host's Docker or Podman engine, at the slow cadence;
-   * absent where no engine socket answers.
+   * absent where no engine socket answers. An empty list cannot be told from
+   * an absent one: a sample with `processes` (the slow groups) and no
+   * containers tells the hub the host has none now.
    *
    * @generated from field: repeated fleetwatch.v1.Container containers = 13;
    */
