@@ -185,6 +185,43 @@ describe("dashboard live socket, overview protocol", () => {
   });
 });
 
+describe("container counts on the overview", () => {
+  it("sends them to dashboards that read them, and leaves them out for the first overview dashboards", async () => {
+    const fleet = await createFleet();
+    const { client } = await registerHost(fleet.agent);
+    await client.push({ samples: [sample(1, Date.now() - 2000)] });
+    const current = await openLive(fleet.id, fleet.viewer, { frames: 2, alerts: true });
+    const first = await openLive(fleet.id, fleet.viewer, { frames: 2 });
+    await current.next<Frame>(is("overview"));
+    await first.next<Frame>(is("overview"));
+    const ctr = (name: string, state: number) => ({
+      name,
+      image: "busybox",
+      state,
+      health: 0,
+      restartCount: 0,
+    });
+    // A slow sample (it carries processes) with two containers, one running; then the other starts too.
+    await client.push({
+      samples: [sample(2, Date.now(), { ...cpu(55), containers: [ctr("web", 2), ctr("old", 6)] })],
+    });
+    await current.next<Frame>(is("entries", (f) => f.hosts.some((h) => h.c.ctrAll === 3)));
+    await client.push({
+      samples: [sample(3, Date.now(), { ...cpu(60), containers: [ctr("web", 2), ctr("old", 2)] })],
+    });
+    const now = (await current.next<Frame>(
+      is("summaries", (f) => f.changes.some((c) => c.codes.ctrRun !== undefined)),
+    )) as Of<"summaries">;
+    expect(now.changes[0]?.codes).toMatchObject({ cpu: 601, ctrRun: 3 });
+    const old = (await first.next<Frame>(
+      is("summaries", (f) => f.changes.some((c) => c.codes.cpu === 601)),
+    )) as Of<"summaries">;
+    // What the first dashboards decode: no container fields (an unknown mask bit made them resync).
+    expect(old.changes[0]?.codes.ctrRun).toBeUndefined();
+    expect(old.changes[0]?.codes.ctrAll).toBeUndefined();
+  });
+});
+
 describe("full host states for older dashboards", () => {
   it("still sends whole states to a socket that did not ask for the overview protocol", async () => {
     const fleet = await createFleet();

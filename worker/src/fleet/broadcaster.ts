@@ -1,4 +1,4 @@
-import { encodeSummaries, type OverviewFrame } from "../metrics/summary";
+import { encodeSummaries, firstFieldsOnly, type OverviewFrame } from "../metrics/summary";
 import type { HostView, LiveFrame } from "../metrics/types";
 import { OverviewState } from "./overview-state";
 import type { SocketAttachment } from "./protocol";
@@ -141,7 +141,13 @@ export class Broadcaster {
       this.sendTo(overview, JSON.stringify(frame));
     }
     if (changes.length > 0) {
-      this.sendTo(overview, encodeSummaries({ gen: this.overview.gen, serverTime: this.lastSent, changes }));
+      // Dashboards from before the container counts (no `alerts=1`) get the fields they decode.
+      const current = sockets.filter((s) => s.att.frames === 2 && s.att.alerts).map((s) => s.ws);
+      const first = sockets.filter((s) => s.att.frames === 2 && !s.att.alerts).map((s) => s.ws);
+      const frame = { gen: this.overview.gen, serverTime: this.lastSent };
+      if (current.length > 0) this.sendTo(current, encodeSummaries({ ...frame, changes }));
+      const firstChanges = first.length > 0 ? firstFieldsOnly(changes) : [];
+      if (firstChanges.length > 0) this.sendTo(first, encodeSummaries({ ...frame, changes: firstChanges }));
     }
     this.sendSubscribed(sockets, new Set(ids));
   }

@@ -108,6 +108,29 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number];
 
+/**
+ * The fields the first overview dashboards decode (a mask bit they do not
+ * know makes them throw the frame away and ask for a snapshot). Dashboards
+ * that ask for alerts frames (`&alerts=1`) read every field in FIELDS.
+ */
+const FIRST_FIELDS = FIELDS.slice(0, FIELDS.indexOf("boot") + 1);
+
+/** Changes as a dashboard that knows only the first fields reads them: those fields, hosts with none left out. */
+export function firstFieldsOnly(changes: SummaryChange[]): SummaryChange[] {
+  const out: SummaryChange[] = [];
+  for (const { index, codes } of changes) {
+    const kept: Partial<SummaryCodes> = {};
+    let any = false;
+    for (const f of FIRST_FIELDS) {
+      if (codes[f] === undefined) continue;
+      kept[f] = codes[f];
+      any = true;
+    }
+    if (any) out.push({ index, codes: kept });
+  }
+  return out;
+}
+
 /** A host's codes, in FIELDS order. `seen` is Unix ms (sent as an age), `boot` Unix s. */
 export type SummaryCodes = Record<Field, number>;
 
