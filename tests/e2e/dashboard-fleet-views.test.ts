@@ -67,6 +67,23 @@ describe("fleet views in Chromium", () => {
     ticker = setInterval(() => {
       for (const { host, cpu } of reporting) host.push([{ cpu, mem: 40, disk: 30 }]).catch(() => {});
     }, 5000);
+    // Badges come from firing alerts: a rule at 90 % CPU that fires at once, and one evaluation.
+    const rule = await fetch(`${hub.url}/api/fleets/views/rules`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${tokens.admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "CPU above 90",
+        metric: "cpu",
+        aggregation: "last",
+        windowS: 60,
+        comparator: ">",
+        threshold: 90,
+        severity: "warning",
+      }),
+    });
+    expect(rule.status, await rule.text()).toBe(201);
+    const cron = await fetch(`${hub.url}/cdn-cgi/local/scheduled?cron=*+*+*+*+*`);
+    expect(cron.status, await cron.text()).toBe(200);
   });
 
   afterAll(async () => {
@@ -113,7 +130,7 @@ describe("fleet views in Chromium", () => {
       const rowsOfProd = await page.$$eval('[data-testid="host-row"]', (rows) =>
         rows.slice(0, 3).map((r) => r.getAttribute("data-host-id")),
       );
-      // Sorted by status within the group: the warnings (above the default 90 % CPU rule) first.
+      // Sorted by status within the group: the hosts whose 90 % CPU alert fires first.
       expect(rowsOfProd).toEqual([ids.get("db-1"), ids.get("web-2"), ids.get("web-1")]);
       // The status column fits its badge: no badge is cut.
       const cut = await page.$$eval(

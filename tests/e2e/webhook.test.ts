@@ -110,6 +110,9 @@ describe("alert webhooks end to end: wrangler dev + real receiver", () => {
       version: 1,
       fleet: FLEET,
       status: "firing",
+      // The default policy: one message per rule.
+      groupKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+      groupLabels: { rule: "cpu over 5" },
       alerts: [
         {
           fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
@@ -124,6 +127,7 @@ describe("alert webhooks end to end: wrangler dev + real receiver", () => {
           startsAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           endsAt: null,
           url: `${hub.url}/hosts/${hello.hostId}`,
+          status: "firing",
         },
       ],
     });
