@@ -108,6 +108,25 @@ describe("history charts", () => {
       "load",
       "temp",
     ]);
+    // Containers: a chart per figure, a line per container (by name).
+    const ctr = (name: string) => ({
+      name,
+      image: "busybox",
+      state: "running" as const,
+      health: "none" as const,
+      restarts: 0,
+    });
+    const withCtrs = chartSpecs(host("c", {}, { containers: [ctr("web"), ctr("db")] }));
+    expect(withCtrs.filter((s) => s.id.startsWith("ctr-")).map((s) => [s.id, s.unit, s.collapsed])).toEqual([
+      ["ctr-cpu", "percent", false],
+      ["ctr-mem", "bytes", false],
+      ["ctr-net", "bytes/s", true],
+      ["ctr-io", "bytes/s", true],
+    ]);
+    expect(withCtrs.find((s) => s.id === "ctr-cpu")?.series.map((s) => s.key)).toEqual([
+      "container.cpu:db",
+      "container.cpu:web",
+    ]);
     // One interface: its totals are the whole story.
     expect(specs.find((s) => s.id === "net")?.series.map((s) => s.key)).toEqual(["net.rx", "net.tx"]);
     expect(specs.find((s) => s.id === "disk-io")?.sum).toBe("total");

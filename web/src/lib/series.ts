@@ -146,6 +146,53 @@ export function chartSpecs(host: HostView): ChartSpec[] {
     ],
     band: false,
   });
+  // Containers (Docker, Podman): a line per container; past a handful the charts open on demand.
+  const names = (m.containers ?? []).map((c) => c.name).sort();
+  if (names.length > 0) {
+    const many = names.length > 6;
+    const lines = (metric: string, suffix = "") =>
+      names.map((n) => ({ key: `${metric}:${n}`, label: `${n}${suffix}` }));
+    specs.push(
+      {
+        id: "ctr-cpu",
+        title: `Container CPU (${names.length})`,
+        unit: "percent",
+        series: lines("container.cpu"),
+        band: false,
+        collapsed: many,
+      },
+      {
+        id: "ctr-mem",
+        title: "Container memory",
+        unit: "bytes",
+        series: lines("container.mem"),
+        band: false,
+        collapsed: many,
+      },
+      {
+        id: "ctr-net",
+        title: "Container network",
+        unit: "bytes/s",
+        series: names.flatMap((n) => [
+          { key: `container.rx:${n}`, label: `${n} in` },
+          { key: `container.tx:${n}`, label: `${n} out` },
+        ]),
+        band: false,
+        collapsed: true,
+      },
+      {
+        id: "ctr-io",
+        title: "Container block IO",
+        unit: "bytes/s",
+        series: names.flatMap((n) => [
+          { key: `container.read:${n}`, label: `${n} read` },
+          { key: `container.write:${n}`, label: `${n} write` },
+        ]),
+        band: false,
+        collapsed: true,
+      },
+    );
+  }
   const temps = m.temperatures ?? [];
   if (temps.length > 0) {
     specs.push({
